@@ -1,0 +1,114 @@
+"""`python -m grassroots ...`: the same code the DAGs run, for operators and districts."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from pathlib import Path
+
+from grassroots import settings as settings_module
+
+
+def _date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def cmd_template(args, settings) -> int:
+    from grassroots import templates
+
+    reference = None
+    if args.district:
+        from grassroots import warehouse
+
+        reference = warehouse.load_reference(warehouse.connect(settings.warehouse_url))
+    out = Path(args.out)
+    for path in templates.write_templates(out, reference=reference, district=args.district):
+        print(path)
+    return 0
+
+
+def cmd_demo_data(args, settings) -> int:
+    from grassroots import demo
+
+    target = Path(args.inbox) if args.inbox else Path(settings.inbox)
+    summary = demo.write_demo(target)
+    print(f"演示数据已写入 {target}：{summary['files']} 个文件，{summary['districts']} 个区县")
+    return 0
+
+
+def cmd_ingest(args, settings) -> int:
+    from grassroots import ingest, run_summary
+
+    steps = ingest.run_once(settings)
+    if args.json:
+        print(json.dumps(steps, ensure_ascii=False, indent=1, default=str))
+    else:
+        print(run_summary.render(settings, steps))
+    return 0
+
+
+def cmd_check(args, settings) -> int:
+    from grassroots import check
+
+    return check.run_check(Path(args.file), district=args.district,
+                           reference_path=Path(args.reference) if args.reference else None, settings=settings)
+
+
+def cmd_status(args, settings) -> int:
+    from grassroots import run_summary
+
+    print(run_summary.render(settings, {}))
+    return 0
+
+
+def cmd_settings(args, settings) -> int:
+    for name, value in settings_module.describe(settings):
+        print(f"{name:16} {value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m grassroots", description="基层走访问题清单：数据接收、校验、入库、统计与报告")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show the log")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("template", help="write the blank official workbooks (问题清单, 走访记录, 基础数据)")
+    p.add_argument("--out", default="templates", help="folder to write into (default ./templates)")
+    p.add_argument("--district", help="pre-fill the dropdowns with this district's towns and units")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("demo-data", help="write the demo inbox, reference workbook included")
+    p.add_argument("--inbox", help="default: GRASSROOTS_INBOX")
+    p.set_defaults(func=cmd_demo_data)
+
+    p = sub.add_parser("ingest", help="one pass over the inbox: exactly the steps of the ingest DAG")
+    p.add_argument("--json", action="store_true", help="print the steps' results as JSON")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("check", help="pre-check a file without submitting it; writes the receipt beside it")
+    p.add_argument("file")
+    p.add_argument("--district", help="default: the name of the file's folder")
+    p.add_argument("--reference", help="a reference workbook (default: the warehouse's, else the inbox's)")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("status", help="every submission per district, with its fate, reason and receipt")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("settings", help="print the settings in force")
+    p.set_defaults(func=cmd_settings)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = settings_module.load()
+    return args.func(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

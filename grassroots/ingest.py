@@ -1,0 +1,282 @@
+"""One pass over the inbox, as steps the DAG runs as tasks and `python -m grassroots ingest` runs in a row.
+
+Each step takes the submissions the previous one left in its state from the warehouse, so a run
+that dies half-way is finished by the next one, and no step ever needs another's memory:
+
+    scan -> receive (archive, fingerprint, register) -> read -> validate -> merge -> receipts
+
+A district's bad file never stops another's: every submission is handled on its own, and
+anything unexpected becomes a rejection with a Chinese reason, not a crashed run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import shutil
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from grassroots import archive, contract, inbox, staging, warehouse
+from grassroots.findings import Finding, Unreadable, finding
+from grassroots.reference import Reference
+from grassroots.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RECEIVED, READ, VALIDATED, MERGED, REJECTED, DONE = "received", "read", "validated", "merged", "rejected", "done"
+
+
+def _engine(settings: Settings):
+    engine = warehouse.connect(settings.warehouse_url)
+    warehouse.upgrade(engine)
+    return engine
+
+
+def _order(rows: list[dict]) -> list[dict]:
+    """The reference workbook first (districts are checked against it), then oldest first."""
+    return sorted(rows, key=lambda r: (r["district"] != inbox.REFERENCE_FOLDER, r.get("as_of") or dt.date.min, r["id"]))
+
+
+def _findings_file(settings: Settings, submission_id: int) -> Path:
+    return staging.folder(settings, submission_id) / "findings.json"
+
+
+def _save_findings(settings: Settings, submission_id: int, findings: list[Finding]) -> None:
+    path = _findings_file(settings, submission_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([f.as_dict() for f in findings], ensure_ascii=False), encoding="utf-8")
+
+
+def _load_findings(settings: Settings, submission_id: int) -> list[Finding]:
+    path = _findings_file(settings, submission_id)
+    if not path.exists():
+        return []
+    return [Finding(**f) for f in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def _reject(engine, settings: Settings, submission_id: int, findings: list[Finding], **fields) -> None:
+    errors = [f for f in findings if f.is_error]
+    warehouse.record_findings(engine, submission_id, findings)
+    _save_findings(settings, submission_id, findings)
+    warehouse.update_submission(
+        engine, submission_id, state=REJECTED, fate="rejected", rows_accepted=0,
+        reason=errors[0].reason if errors else "", errors=len(errors),
+        warnings=len(findings) - len(errors), **fields)
+
+
+# --- scan and receive -----------------------------------------------------------------------
+
+def scan_inbox(settings: Settings) -> dict:
+    """What is in the inbox now: ready files, files still being written, files ignored."""
+    found = inbox.scan(settings)
+    for c in found.settling:
+        log.info("still being written, left for the next run: %s", c.relative)
+    return {
+        "ready": [c.as_dict() for c in found.ready],
+        "settling": [c.relative for c in found.settling],
+        "ignored": found.ignored,
+    }
+
+
+def receive_files(settings: Settings, ready: list[dict]) -> dict:
+    """Archive and fingerprint every ready file; register the ones whose bytes are new."""
+    engine = _engine(settings)
+    known = warehouse.known_inbox_files(engine)
+    new, duplicates, failed = [], [], []
+    now = dt.datetime.now(dt.UTC)
+    for item in ready:
+        candidate = inbox.Candidate(**item)
+        seen = known.get(candidate.url)
+        if seen and seen["size_bytes"] == candidate.size and seen["received_at"].timestamp() >= candidate.mtime:
+            continue  # the same file as last time: no need to read it again
+        try:
+            stored = archive.archive_file(candidate, settings)
+        except archive.StillWriting:
+            log.info("changed while copying, left for the next run: %s", candidate.relative)
+            continue
+        except OSError as exc:
+            log.warning("could not copy %s: %s", candidate.relative, exc)
+            failed.append(candidate.relative)
+            continue
+        submission_id, created = warehouse.register_submission(
+            engine, checksum=stored.checksum, district=candidate.district, inbox_path=candidate.url,
+            file_name=candidate.name, archive_path=str(stored.path), size_bytes=stored.size, received_at=now)
+        if created:
+            new.append(submission_id)
+            log.info("received #%s %s (%s)", submission_id, candidate.relative, stored.checksum[:12])
+        else:
+            duplicates.append(candidate.relative)
+            log.info("same bytes as submission #%s, not processed again: %s", submission_id, candidate.relative)
+    return {"received": new, "duplicates": duplicates, "failed": failed}
+
+
+# --- read -----------------------------------------------------------------------------------
+
+def _arrival_date(row: dict, settings: Settings) -> dt.date:
+    return row["received_at"].astimezone(ZoneInfo(settings.timezone)).date()
+
+
+def read_submissions(settings: Settings) -> dict:
+    """Read every received file into staged canonical tables, or reject it with the reason."""
+    from grassroots import reader
+
+    engine = _engine(settings)
+    done, rejected = [], []
+    for row in _order(warehouse.submissions_in_state(engine, RECEIVED)):
+        sid, path = row["id"], Path(row["archive_path"])
+        try:
+            if row["district"] == inbox.REFERENCE_FOLDER:
+                tables = reader.read_reference(path, settings, name=row["file_name"])
+                sub = reader.Submission(row["file_name"], row["checksum"], None, "", list(tables.values()))
+                kind = contract.REFERENCE
+                if not tables:
+                    raise Unreadable(finding("reference_missing_sheet", sheet="区县"))
+            else:
+                sub = reader.read_submission(path, settings, name=row["file_name"], checksum=row["checksum"])
+                kind = "+".join(t.kind for t in sub.tables)
+        except Unreadable as exc:
+            _reject(engine, settings, sid, [exc.finding])
+            rejected.append(sid)
+            continue
+        except Exception as exc:  # our own bug must not stop the other districts' files
+            log.exception("reading submission #%s failed", sid)
+            _reject(engine, settings, sid, [finding("internal_error", detail=type(exc).__name__)])
+            rejected.append(sid)
+            continue
+        as_of, source = sub.as_of, sub.as_of_source
+        if kind != contract.REFERENCE and as_of is None:
+            as_of, source = _arrival_date(row, settings), "arrival"
+        sub.as_of, sub.as_of_source = as_of, source
+        staging.save(sub, staging.folder(settings, sid))
+        warehouse.update_submission(
+            engine, sid, state=READ, kind=kind, as_of=as_of, as_of_source=source,
+            rows_total=sum(t.rows for t in sub.tables))
+        done.append(sid)
+    return {"read": done, "rejected": rejected}
+
+
+# --- validate -------------------------------------------------------------------------------
+
+def validate_submissions(settings: Settings) -> dict:
+    """Check every read submission against the contract; any error rejects it as a whole."""
+    from grassroots import validation
+
+    engine = _engine(settings)
+    accepted, rejected, waiting = [], [], []
+    for row in _order(warehouse.submissions_in_state(engine, READ)):
+        sid = row["id"]
+        try:
+            sub = staging.load(staging.folder(settings, sid))
+            if row["district"] == inbox.REFERENCE_FOLDER:
+                ref, findings = validation.validate_reference({t.sheet: t for t in sub.tables})
+                ok, rows_accepted = ref is not None, sum(t.rows for t in sub.tables)
+            else:
+                reference = warehouse.load_reference(engine)
+                if reference is None:
+                    log.warning("no reference data yet: submission #%s waits", sid)
+                    waiting.append(sid)
+                    continue
+                if row["district"] not in reference.districts:
+                    findings, ok, rows_accepted = [finding("unknown_folder", value=row["district"])], False, 0
+                else:
+                    result = validation.validate_submission(
+                        sub, reference, district=row["district"], as_of=sub.as_of,
+                        previous=warehouse.ledger_state(engine, row["district"]),
+                        datadocs_dir=settings.datadocs)
+                    findings, ok, rows_accepted = result.findings, result.accepted, result.rows_accepted
+                    if result.datadocs:
+                        warehouse.update_submission(engine, sid, datadocs_path=str(result.datadocs))
+        except Exception as exc:
+            log.exception("validating submission #%s failed", sid)
+            findings, ok, rows_accepted = [finding("internal_error", detail=type(exc).__name__)], False, 0
+        if not ok:
+            _reject(engine, settings, sid, findings)
+            rejected.append(sid)
+            continue
+        warehouse.record_findings(engine, sid, findings)
+        _save_findings(settings, sid, findings)
+        warehouse.update_submission(
+            engine, sid, state=VALIDATED, errors=0, warnings=len(findings), rows_accepted=rows_accepted)
+        accepted.append(sid)
+    return {"validated": accepted, "rejected": rejected, "waiting": waiting}
+
+
+# --- merge ----------------------------------------------------------------------------------
+
+def merge_submissions(settings: Settings) -> dict:
+    """Merge every validated submission into the warehouse, each in its own transaction."""
+    engine = _engine(settings)
+    merged, changed = [], False
+    for row in _order(warehouse.submissions_in_state(engine, VALIDATED)):
+        sid = row["id"]
+        sub = staging.load(staging.folder(settings, sid))
+        if row["district"] == inbox.REFERENCE_FOLDER:
+            reference = Reference.from_tables({t.sheet: t.values for t in sub.tables})
+            warehouse.replace_reference(engine, reference)
+            warehouse.update_submission(engine, sid, state=MERGED, fate="accepted")
+            merged.append(sid)
+            changed = True
+            continue
+        ledger, visits = sub.table(contract.LEDGER), sub.table(contract.VISITS)
+        result = warehouse.merge_submission(
+            engine, sid, district=row["district"], as_of=sub.as_of,
+            ledger=ledger.canonical(row["checksum"]) if ledger else None,
+            visits=visits.canonical(row["checksum"]) if visits else None)
+        merged.append(sid)
+        changed = changed or result.changed
+        log.info("merged #%s: %s", sid, asdict(result))
+    return {"merged": merged, "changed": changed}
+
+
+# --- receipts -------------------------------------------------------------------------------
+
+def write_receipts(settings: Settings) -> dict:
+    """Put a receipt (回执) into the district's folder for every finished submission."""
+    from grassroots import receipts
+
+    engine = _engine(settings)
+    written = []
+    rows = warehouse.submissions_in_state(engine, MERGED) + warehouse.submissions_in_state(engine, REJECTED)
+    for row in _order(rows):
+        sid = row["id"]
+        folder = staging.folder(settings, sid)
+        sub = staging.load(folder) if (folder / "submission.json").exists() else None
+        findings = _load_findings(settings, sid)
+        with tempfile.TemporaryDirectory() as tmp:
+            local = receipts.write_receipt(
+                Path(row["archive_path"]), original_name=row["file_name"], sub=sub, findings=findings,
+                accepted=row["fate"] == "accepted", rows_total=row["rows_total"] or 0,
+                rows_accepted=row["rows_accepted"] or 0, district=row["district"], out_dir=Path(tmp),
+                received_at=row["received_at"])
+            target = inbox.receipt_folder(settings, row["district"])
+            target.mkdir(parents=True, exist_ok=True)
+            destination = target / local.name
+            with local.open("rb") as src, destination.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+        warehouse.update_submission(engine, sid, state=DONE, receipt_path=str(destination))
+        staging.discard(settings, sid)
+        written.append(sid)
+    return {"receipts": written}
+
+
+# --- the whole pass -------------------------------------------------------------------------
+
+def run_once(settings: Settings) -> dict:
+    """Every step in order, as the DAG runs them: what `python -m grassroots ingest` does."""
+    started = time.time()
+    scanned = scan_inbox(settings)
+    steps = {
+        "scan": scanned,
+        "receive": receive_files(settings, scanned["ready"]),
+        "read": read_submissions(settings),
+        "validate": validate_submissions(settings),
+        "merge": merge_submissions(settings),
+        "receipts": write_receipts(settings),
+    }
+    steps["seconds"] = round(time.time() - started, 1)
+    return steps

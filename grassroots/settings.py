@@ -1,0 +1,77 @@
+"""Every setting of the project, read from the environment with a documented default.
+
+The DAGs and the command line read the same values through `load()`, so a run by hand and a
+run by the scheduler always look at the same inbox and the same warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    """GRASSROOTS_HOME: holds inbox/, archive/, outbox/, datadocs/ and the SQLite warehouse."""
+    inbox: str
+    """GRASSROOTS_INBOX: where districts drop files; any ObjectStoragePath URL or a local path."""
+    warehouse_url: str
+    """GRASSROOTS_WAREHOUSE_URL: SQLAlchemy URL of the warehouse."""
+    settle_seconds: int
+    """GRASSROOTS_SETTLE_SECONDS: a file modified more recently than this is still being written."""
+    max_file_mb: int
+    """GRASSROOTS_MAX_FILE_MB: files larger than this are refused unread."""
+    max_unzipped_mb: int
+    """GRASSROOTS_MAX_UNZIPPED_MB: an .xlsx whose parts expand beyond this is refused (zip bomb)."""
+    max_rows: int
+    """GRASSROOTS_MAX_ROWS: a sheet or CSV with more rows than this is refused."""
+    max_columns: int
+    """GRASSROOTS_MAX_COLUMNS: a sheet with more columns than this is refused."""
+    timezone: str
+    """GRASSROOTS_TIMEZONE: the campaign's local time zone (dates of arrival, report schedules)."""
+
+    @property
+    def archive(self) -> Path:
+        return self.home / "archive"
+
+    @property
+    def outbox(self) -> Path:
+        return self.home / "outbox"
+
+    @property
+    def datadocs(self) -> Path:
+        return self.home / "datadocs"
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def load(env: dict[str, str] | None = None) -> Settings:
+    """Read the settings from `env` (default: the process environment)."""
+    env = dict(os.environ if env is None else env)
+    home = Path(env.get("GRASSROOTS_HOME") or "./data").expanduser().resolve()
+    return Settings(
+        home=home,
+        inbox=env.get("GRASSROOTS_INBOX") or str(home / "inbox"),
+        warehouse_url=env.get("GRASSROOTS_WAREHOUSE_URL") or f"sqlite:///{home / 'warehouse.db'}",
+        settle_seconds=_int(env, "GRASSROOTS_SETTLE_SECONDS", 30),
+        max_file_mb=_int(env, "GRASSROOTS_MAX_FILE_MB", 100),
+        max_unzipped_mb=_int(env, "GRASSROOTS_MAX_UNZIPPED_MB", 500),
+        max_rows=_int(env, "GRASSROOTS_MAX_ROWS", 200_000),
+        max_columns=_int(env, "GRASSROOTS_MAX_COLUMNS", 16_384),
+        timezone=env.get("GRASSROOTS_TIMEZONE") or "Asia/Shanghai",
+    )
+
+
+def describe(settings: Settings) -> list[tuple[str, str]]:
+    """(name, value) pairs for printing what a run uses."""
+    return [(f.name, str(getattr(settings, f.name))) for f in fields(settings)]
