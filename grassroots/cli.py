@@ -64,6 +64,14 @@ def cmd_status(args, settings) -> int:
     return 0
 
 
+def cmd_migrate(args, settings) -> int:
+    from grassroots import warehouse
+
+    warehouse.upgrade(warehouse.connect(settings.warehouse_url))
+    print(f"warehouse at the newest schema: {settings.warehouse_url}")
+    return 0
+
+
 def cmd_settings(args, settings) -> int:
     for name, value in settings_module.describe(settings):
         print(f"{name:16} {value}")
@@ -96,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", help="every submission per district, with its fate, reason and receipt")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("migrate", help="create or upgrade the warehouse schema (Alembic)")
+    p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("settings", help="print the settings in force")
     p.set_defaults(func=cmd_settings)

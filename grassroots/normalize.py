@@ -52,10 +52,22 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
+_HAS_WIDE = "[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a0]"
+_HAS_WIDE_ANY = "[\uff01-\uff5e\u3000\u00a0]"
+
+
+def _translated(text: pd.Series, pattern: str, table: dict[int, int]) -> pd.Series:
+    """str.translate only where needed: the regex test runs in Arrow, translate in Python."""
+    wide = text.str.contains(pattern, regex=True, na=False)
+    if not wide.any():
+        return text
+    return text.mask(wide, text[wide].str.translate(table))
+
+
 def clean(series: pd.Series) -> pd.Series:
     """Trim, make digits and letters half-width, and turn the empty tokens into NA."""
     text = series.astype("str") if series.dtype != "str" else series
-    text = text.str.translate(_HALFWIDTH_ALNUM).str.strip()
+    text = _translated(text, _HAS_WIDE, _HALFWIDTH_ALNUM).str.strip()
     return text.mask(text.isin(NULL_TOKENS) | series.isna())
 
 
@@ -70,13 +82,19 @@ def parse_dates(text: pd.Series) -> pd.Series:
     Accepted: 2026-11-20, 2026/11/20, 2026.11.20, 2026年11月20日, 20261120, an Excel serial
     number (e.g. 46346), each optionally followed by a time of day.
     """
-    s = text.str.translate(_HALFWIDTH)
+    dates = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")  # the common case, in C
+    rest = text[dates.isna() & text.notna()]
+    if rest.empty:
+        return dates.astype("datetime64[s]")
+    s = _translated(rest, _HAS_WIDE_ANY, _HALFWIDTH)
     parts = s.str.extract(_DATE_SEP)
     compact = s.str.extract(_DATE_COMPACT)
     parts = parts.fillna(compact)
     ymd = parts.astype("float64")
     ymd.columns = ["year", "month", "day"]
-    dates = pd.to_datetime(ymd, errors="coerce")
+    dates = dates.astype("datetime64[s]")
+    dates.loc[rest.index] = pd.to_datetime(ymd, errors="coerce").astype("datetime64[s]")
+    s = s.reindex(text.index)
     serial_text = s.where(s.str.fullmatch(_SERIAL).fillna(False) & dates.isna())
     if serial_text.notna().any():
         serial = pd.to_numeric(serial_text, errors="coerce")
@@ -86,26 +104,39 @@ def parse_dates(text: pd.Series) -> pd.Series:
     return dates.astype("datetime64[s]").dt.normalize()
 
 
-_SEPARATORS = re.compile(r"[,，\s]")
-_AMOUNT = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*(亿元|亿|万元|万|元)?$")
-_COUNT = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*(人|个|次|项|名)?$")
-_UNIT_IN_WAN = {"亿元": 10000.0, "亿": 10000.0, "万元": 1.0, "万": 1.0, "元": 0.0001}
+_SEPARATORS = r"[,，\s]"
+_UNIT_IN_WAN = (("亿元", 10000.0), ("亿", 10000.0), ("万元", 1.0), ("万", 1.0), ("元", 0.0001))
+_COUNTERS = (("人", 1.0), ("个", 1.0), ("次", 1.0), ("项", 1.0), ("名", 1.0))
+
+
+def _numbers(text: pd.Series, suffixes: tuple[tuple[str, float], ...]) -> pd.Series:
+    """Numbers, with thousands separators and an optional unit suffix scaled by its factor.
+
+    Plain numbers convert in C; only the rest is looked at again, suffix by suffix (no regex
+    extraction, which pandas runs per cell in Python).
+    """
+    plain = pd.to_numeric(text, errors="coerce").astype("float64")
+    rest = text[plain.isna() & text.notna()]
+    if rest.empty:
+        return plain
+    s = _translated(rest, _HAS_WIDE_ANY, _HALFWIDTH).str.replace(_SEPARATORS, "", regex=True)
+    value = pd.to_numeric(s, errors="coerce").astype("float64")
+    for suffix, factor in suffixes:
+        has = value.isna() & s.str.endswith(suffix)
+        if has.any():
+            value.loc[has] = pd.to_numeric(s[has].str.slice(0, -len(suffix)), errors="coerce") * factor
+    plain.loc[rest.index] = value
+    return plain
 
 
 def parse_amounts_wan(text: pd.Series) -> pd.Series:
     """Amounts in 万元: '400万元' -> 400, '1,200' -> 1200, '5000元' -> 0.5, '1.2亿' -> 12000."""
-    s = text.str.translate(_HALFWIDTH).str.replace(_SEPARATORS, "", regex=True)
-    parts = s.str.extract(_AMOUNT)
-    number = pd.to_numeric(parts[0], errors="coerce")
-    scale = parts[1].map(_UNIT_IN_WAN).astype("float64").fillna(1.0)
-    return (number * scale).astype("float64")
+    return _numbers(text, _UNIT_IN_WAN)
 
 
 def parse_counts(text: pd.Series) -> pd.Series:
-    """Whole numbers with an optional counter word ('12人'); fractions stay fractional."""
-    s = text.str.translate(_HALFWIDTH).str.replace(_SEPARATORS, "", regex=True)
-    number = pd.to_numeric(s.str.extract(_COUNT)[0], errors="coerce")
-    return number.astype("float64")
+    """Numbers with an optional counter word ('12人'); fractions stay fractional for validation."""
+    return _numbers(text, _COUNTERS)
 
 
 _LIST_SPLIT = re.compile(r"[,，、;；\s]+")
@@ -113,13 +144,14 @@ _LIST_SPLIT = re.compile(r"[,，、;；\s]+")
 
 def parse_lists(text: pd.Series) -> pd.Series:
     """'A1，A2、A3' -> 'A1,A2,A3': one canonical separator, blanks dropped."""
-    s = text.str.translate(_HALFWIDTH).str.replace(_LIST_SPLIT, ",", regex=True).str.strip(",")
+    s = _translated(text, _HAS_WIDE_ANY, _HALFWIDTH).str.replace(_LIST_SPLIT, ",", regex=True).str.strip(",")
     return s.mask(s == "")
 
 
 def canonical_choice(text: pd.Series, synonyms: dict[str, str]) -> pd.Series:
     """Map accepted spellings (已销号) to the canonical value (已办结); spaces inside ignored."""
-    s = text.str.replace(r"\s+", "", regex=True)
+    spaced = text.str.contains(r"\s", regex=True, na=False)
+    s = text.mask(spaced, text[spaced].str.replace(r"\s+", "", regex=True)) if spaced.any() else text
     return s.replace(synonyms) if synonyms else s
 
 

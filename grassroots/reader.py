@@ -274,10 +274,15 @@ def _grid_from_rows(rows: list[list]) -> Grid:
 
     def columns_from(header_at: int, wanted: dict[int, str]):
         body = rows[header_at + 1:]
-        numbers = list(range(header_at + 2, header_at + 2 + len(body)))
+        numbers = range(header_at + 2, header_at + 2 + len(body))
         cols = {}
         for idx in wanted:
-            cols[idx] = [normalize.cell_text(r[idx]) if idx < len(r) else None for r in body]
+            try:
+                raw = [r[idx] for r in body]
+            except IndexError:  # a ragged grid: short rows have no such cell
+                raw = [r[idx] if idx < len(r) else None for r in body]
+            text = normalize.cell_text
+            cols[idx] = [v if v.__class__ is str else text(v) for v in raw]
         return numbers, cols, []
 
     return Grid(head, columns_from)
@@ -381,7 +386,10 @@ def _csv_columns_arrow(path, encoding, header_at, wanted, width, settings):
         raise Unreadable(finding("too_many_rows", sheet=path.stem, detail=f"{table.num_rows} 行，上限 {settings.max_rows} 行"))
     first = header_at + 2
     numbers = range(first, first + table.num_rows)
-    cols = {i: table.column(names[i]).to_pandas() for i in wanted}
+    cols = {}
+    for i in wanted:
+        cols[i] = pd.Series(pd.arrays.ArrowStringArray(table.column(names[i])), copy=False)
+    del table
     return numbers, cols, []
 
 
@@ -449,13 +457,18 @@ def _build_table(spec: contract.Sheet, sheet_name: str, grid: Grid, header_at: i
     wanted = {col: fld for fld, (_, col) in mapping.items()}
     numbers, raw_cols, extra = grid.columns_from(header_at, wanted)
     index = pd.Index(numbers, dtype="int64", name="row")
-    text = pd.DataFrame(
-        {wanted[col]: normalize.clean(pd.Series(values, dtype="str", index=index) if isinstance(values, list)
-                                      else values.set_axis(index).astype("str"))
-         for col, values in raw_cols.items()},
-        index=index,
-    )
-    text = text.loc[text.notna().any(axis=1)] if len(text.columns) else text  # empty rows anywhere
+    cleaned = {}
+    for col in list(raw_cols):  # one column at a time, dropping the raw one, to bound memory
+        values = raw_cols.pop(col)
+        series = pd.Series(values, dtype="str", index=index) if isinstance(values, list) else values.set_axis(index)
+        cleaned[wanted[col]] = normalize.clean(series.astype("str"))
+        del values, series
+    text = pd.DataFrame(cleaned, index=index)
+    del cleaned
+    if len(text.columns):
+        keep = text.notna().any(axis=1)  # empty rows anywhere are not data
+        if not keep.all():
+            text = text.loc[keep]
     for col in spec.columns:
         if col.field not in text.columns:
             text[col.field] = pd.Series(pd.NA, index=text.index, dtype="str")

@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Airflow reads its configuration once, at first import: point it at a private home for the tests
+# (never the developer's .airflow/) before anything imports airflow.
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="grassroots-airflow-"))
+os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
+os.environ["GRASSROOTS_RETRIES"] = "0"  # dag.test() would wait the real retry delay
 
 from grassroots import settings as settings_module
 
@@ -23,3 +41,12 @@ def home(tmp_path, monkeypatch):
 @pytest.fixture
 def settings(home):
     return settings_module.load()
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    """An initialised Airflow metadata database (SQLite) in the tests' private AIRFLOW_HOME."""
+    if not (_AIRFLOW_HOME / "airflow.db").exists():
+        subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True,
+                       env=os.environ.copy())
+    return _AIRFLOW_HOME
