@@ -14,7 +14,7 @@ export AIRFLOW__CORE__DEFAULT_TIMEZONE := Asia/Shanghai
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export GRASSROOTS_HOME ?= $(CURDIR)/data
 
-.PHONY: install demo test lint bench templates clean
+.PHONY: install demo test lint bench templates clean ui
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -54,3 +54,7 @@ templates: install
 
 clean:
 	rm -rf $(GRASSROOTS_HOME) $(AIRFLOW_HOME) .pytest_cache
+
+# The Airflow UI on the demo home (admin password printed at start-up).
+ui: install $(AIRFLOW_HOME)/airflow.db
+	airflow standalone

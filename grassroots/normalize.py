@@ -73,7 +73,7 @@ def clean(series: pd.Series) -> pd.Series:
 
 _DATE_SEP = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_SERIAL = re.compile(r"^\d{4,5}(?:\.\d+)?$")
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")  # 10000.. = 1927..2173; a bare year is no date
 
 
 def parse_dates(text: pd.Series) -> pd.Series:

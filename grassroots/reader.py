@@ -79,11 +79,10 @@ def read_submission(path: Path, settings: Settings, *, name: str | None = None, 
         if located is None:
             continue
         spec, header_at, mapping = located
-        kind = spec.kind
+        if any(t.kind == spec.kind for t in tables):
+            continue  # a second sheet of the same kind: the first one counts
         titles.extend(_title_texts(grid.head(header_at)))
         tables.append(_build_table(spec, sheet_name, grid, header_at, mapping))
-        if any(t.kind == kind for t in tables[:-1]):
-            tables.pop()  # a second sheet of the same kind: the first one counts
     if not tables:
         expected = "、".join(c.header for c in contract.LEDGER_SHEET.required)
         expected += "（问题清单）或 " + "、".join(c.header for c in contract.VISITS_SHEET.required) + "（走访记录）"
@@ -225,7 +224,11 @@ def _workbook_grids(path: Path, settings: Settings, all_sheets: bool = False) ->
         if "password" in text or "encrypt" in text:
             raise Unreadable(finding("encrypted")) from exc
         raise Unreadable(finding("unreadable", detail="文件已损坏或格式不对")) from exc
-    visible = [m.name for m in wb.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
+    visible = [
+        m.name for m in wb.sheets_metadata
+        if m.typ == python_calamine.SheetTypeEnum.WorkSheet
+        and (all_sheets or m.visible == python_calamine.SheetVisibleEnum.Visible)
+    ]
     by_name = []
     for sheet_name in visible:
         key = contract.header_key(sheet_name)
@@ -325,7 +328,7 @@ def _csv_grid(path: Path, settings: Settings) -> Grid:
                 break
     except csv.Error:
         pass
-    clean_bytes = b"\n\n" not in sample and b"\n\r\n" not in sample
+    clean_bytes = b"\n\n" not in sample and b"\n\r\n" not in sample  # blank lines: the exact path
 
     def columns_from(header_at: int, wanted: dict[int, str]):
         return _csv_columns(path, encoding, header_at, wanted, len(head[header_at]), clean_bytes, settings)
@@ -371,7 +374,8 @@ def _csv_columns_arrow(path, encoding, header_at, wanted, width, settings):
             read_options=pacsv.ReadOptions(
                 encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
                 skip_rows=skip_lines, column_names=names, block_size=16 << 20),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=irregular),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
+                                             invalid_row_handler=irregular),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, include_columns=[names[i] for i in wanted],
                 strings_can_be_null=False, quoted_strings_can_be_null=False),

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from grassroots import settings as settings_module
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Airflow reads its configuration once, at first import: point it at a private home for the tests
@@ -21,8 +23,6 @@ os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
 os.environ["GRASSROOTS_RETRIES"] = "0"  # dag.test() would wait the real retry delay
-
-from grassroots import settings as settings_module
 
 
 @pytest.fixture

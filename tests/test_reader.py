@@ -274,3 +274,32 @@ def test_reference_workbook(tmp_path, settings):
     ref = Reference.from_tables({k: t.values for k, t in tables.items()})
     assert ref.towns == {"章水镇": "海曙区"} and ref.pairings == {"市发改委": "章水镇"}
     assert ref.recipients[0].email == "zhao@example.gov.cn"
+
+
+def test_hidden_sheets_are_not_read(tmp_path, settings):
+    path = ledger_xlsx(tmp_path / "h.xlsx")
+    wb = openpyxl.load_workbook(path)
+    old = wb.create_sheet("问题清单（旧）", 0)
+    old.append(HEADERS)
+    old.append(["OLD-1", *ROW_1[1:]])
+    old.sheet_state = "hidden"
+    wb.save(path)
+    table = reader.read_submission(path, settings).tables[0]
+    assert table.sheet == "问题清单" and table.values["case_id"].tolist() == ["HS-001", "HS-002"]
+
+
+def test_a_bare_year_is_not_a_date(tmp_path, settings):
+    rows = [[*ROW_1[:10], 2026, *ROW_1[11:]]]
+    v = reader.read_submission(ledger_xlsx(tmp_path / "y.xlsx", rows=rows), settings).tables[0].values
+    assert pd.isna(v.loc[4, "reported_on"])
+
+
+def test_csv_blank_line_far_down_keeps_row_numbers(tmp_path, settings):
+    rows = [VISIT_ROW] * 5000
+    text = _csv_text(VISIT_HEADERS, rows)
+    lines = text.splitlines()
+    lines.insert(4001, "")  # beyond the sample the reader looks at first
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    index = reader.read_submission(path, settings).tables[0].values.index
+    assert len(index) == 5000 and index[-1] == 5002 and 4002 not in index
