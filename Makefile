@@ -14,7 +14,7 @@ export AIRFLOW__CORE__DEFAULT_TIMEZONE := Asia/Shanghai
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export GRASSROOTS_HOME ?= $(CURDIR)/data
 
-.PHONY: install demo test lint bench templates clean ui
+.PHONY: install system-deps demo test lint bench templates clean ui
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -23,11 +23,18 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	@touch $@
 
-install: $(VENV)/.installed
+# Debian packages: a CJK font for the report's charts, Chromium for the rendering tests.
+system-deps:
+	@{ fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && test -x /usr/bin/chromium; } || { \
+		echo "installing Debian packages: fonts-noto-cjk chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk chromium > /dev/null; }
+
+install: system-deps $(VENV)/.installed
 
 $(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
 	@mkdir -p $(AIRFLOW_HOME)
 	airflow db migrate > /dev/null
+	airflow pools set warehouse_writes 1 "grassroots warehouse merges, one at a time" > /dev/null
 
 # The demo: a fresh demo home, the demo inbox, and the DAGs run end to end with `airflow dags test`.
 demo: install $(AIRFLOW_HOME)/airflow.db

@@ -9,7 +9,15 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 
-from grassroots.dag_support import START_DATE, TAGS, TIMEZONE, default_args, warehouse_asset
+from grassroots.dag_support import (
+    START_DATE,
+    TAGS,
+    TIMEZONE,
+    WAREHOUSE_POOL,
+    default_args,
+    run_deadline,
+    warehouse_asset,
+)
 
 
 @dag(
@@ -19,6 +27,7 @@ from grassroots.dag_support import START_DATE, TAGS, TIMEZONE, default_args, war
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
+    deadline=run_deadline("ingest_district_files", usual_minutes=5),
     tags=[*TAGS, "ingest"],
     doc_md=__doc__,
 )
@@ -47,7 +56,7 @@ def ingest_district_files():
 
         return ingest.validate_submissions(settings.load())
 
-    @task
+    @task(pool=WAREHOUSE_POOL)
     def merge_submissions(_validated: dict) -> dict:
         from grassroots import ingest, settings
 

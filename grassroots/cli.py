@@ -64,6 +64,12 @@ def cmd_status(args, settings) -> int:
     return 0
 
 
+def cmd_report(args, settings) -> int:
+    from grassroots.report import cli as report_cli
+
+    return report_cli.run(args.as_of, args.district, settings, period=args.period)
+
+
 def cmd_migrate(args, settings) -> int:
     from grassroots import warehouse
 
@@ -101,6 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--district", help="default: the name of the file's folder")
     p.add_argument("--reference", help="a reference workbook (default: the warehouse's, else the inbox's)")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("report", help="build the summary report into the outbox (.eml, .html, .xlsx) without sending")
+    p.add_argument("--as-of", type=_date, required=True, help="YYYY-MM-DD, the end of the period")
+    p.add_argument("--district", help="a district's slice instead of the city report")
+    p.add_argument("--period", choices=["week", "month"], default="week")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("status", help="every submission per district, with its fate, reason and receipt")
     p.set_defaults(func=cmd_status)

@@ -229,6 +229,7 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("ragged_row", ERROR, "该行有 {detail} 个单元格，与表头的列数不一致", "请检查该行是否多了或少了分隔符（逗号），含逗号的内容须加英文双引号"),
     Rule("duplicate_column", WARNING, "“{header}”列出现了多次，只采用第一列", "请删除重复的列"),
     Rule("optional_column_missing", WARNING, "缺少可选列“{header}”", "如有该项信息，请按模板补上“{header}”列"),
+    Rule("empty_sheet", WARNING, "工作表“{sheet}”表头下没有数据行，本次未采用该表", "如需提交该表，请填写数据后重新提交"),
     # cells
     Rule("required", ERROR, "“{header}”为必填项，不能为空", "请填写{header}：{hint}"),
     Rule("bad_date", ERROR, "“{value}”不是可识别的日期", "请填写日期，如 2026-11-20"),
@@ -276,3 +277,71 @@ def message(code: str, **values: object) -> tuple[str, str]:
 class _Blank(dict):
     def __missing__(self, key: str) -> str:
         return ""
+
+
+# --- rules across cells, rows and files -----------------------------------------------------
+# Validation builds its GX suites from the columns above and these tables, and its row rules
+# from these tables; the Chinese words of each code are in RULES.
+
+AS_OF = "as_of"
+
+
+@dataclass(frozen=True)
+class DateRule:
+    """A date of a row compared with another date of the same row, or with the as-of date.
+
+    The rule holds when `field` is not after (`not_after`) or not before (`not_before`) the
+    bound: another field of the row, or the as-of date moved by `years`. Empty dates are not
+    compared (required and bad_date say what is wrong with them).
+    """
+
+    kind: str
+    field: str
+    code: str
+    compare: str  # not_after | not_before
+    bound: str  # a field of the same row, or AS_OF
+    years: int = 0
+
+
+DATE_RULES = (
+    DateRule(LEDGER, "reported_on", "after_as_of", "not_after", AS_OF),
+    DateRule(LEDGER, "resolved_on", "after_as_of", "not_after", AS_OF),
+    DateRule(VISITS, "visit_date", "after_as_of", "not_after", AS_OF),
+    DateRule(LEDGER, "deadline", "deadline_before_reported", "not_before", "reported_on"),
+    DateRule(LEDGER, "resolved_on", "resolved_before_reported", "not_before", "reported_on"),
+    DateRule(LEDGER, "deadline", "deadline_far", "not_after", AS_OF, years=2),
+    DateRule(VISITS, "visit_date", "visit_old", "not_before", AS_OF, years=-1),
+)
+
+# 办结日期 is required exactly when 办理状态 is 已办结 (resolved_on_missing / resolved_on_unexpected).
+RESOLVED_ON_FIELD = "resolved_on"
+STATUS_FIELD = "status"
+
+# Values that may appear only once in a sheet: (sheet name, fields taken together, code).
+UNIQUE_KEYS = (
+    (LEDGER_SHEET.name, ("case_id",), "duplicate_case_id"),
+    ("区县", ("name",), "reference_duplicate"),
+    ("街道（镇乡）", ("name",), "reference_duplicate"),
+    ("单位", ("name",), "reference_duplicate"),
+    ("包联关系", ("unit",), "reference_pairing"),
+    ("包联关系", ("town",), "reference_pairing"),
+    ("领导干部", ("name", "unit"), "reference_duplicate"),
+    ("收件人", ("email", "scope"), "reference_duplicate"),
+)
+
+# Text patterns a value must match: (sheet name, field) -> (regular expression, code).
+EMAIL_PATTERN = r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+$"
+PATTERNS = {("收件人", "email"): (EMAIL_PATTERN, "bad_email")}
+
+# A column naming reference data (Column.reference): the code of a value the reference lacks in a
+# district's sheet, and the reference sheet that must list it (reference_unknown in the workbook).
+UNKNOWN_REFERENCE = {
+    "district": "unknown_district",
+    "town": "unknown_town",
+    "unit": "unknown_unit",
+    "leader": "unknown_leader",
+}
+REFERENCE_SHEET_OF = {"district": "区县", "town": "街道（镇乡）", "unit": "单位"}
+# Reference sheets that must hold at least one row; the scope column of 收件人.
+REFERENCE_SHEETS_NOT_EMPTY = ("区县", "街道（镇乡）", "单位", "包联关系")
+RECIPIENT_SCOPE = ("收件人", "scope")

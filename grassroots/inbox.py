@@ -63,9 +63,17 @@ def _stat(path) -> tuple[int, float]:
     return int(info.st_size), float(info.st_mtime)
 
 
+RECEIPT_MARK = "_回执"
+
+
 def is_temporary(name: str) -> bool:
     """Lock files, partial downloads and hidden files are never submissions."""
     return bool(_TEMPORARY.search(name))
+
+
+def is_receipt(name: str) -> bool:
+    """A receipt, e.g. left beside a file by the pre-check, is never a submission."""
+    return name.rsplit(".", 1)[0].endswith(RECEIPT_MARK)
 
 
 @dataclass
@@ -99,7 +107,7 @@ def _walk(folder, district: str, relative: str, now: float, settings: Settings, 
             if entry.name != RECEIPT_FOLDER and not entry.name.startswith("."):
                 _walk(entry, district, rel, now, settings, result)
             continue
-        if is_temporary(entry.name) or not entry.name.lower().endswith(SUFFIXES):
+        if is_temporary(entry.name) or is_receipt(entry.name) or not entry.name.lower().endswith(SUFFIXES):
             result.ignored.append(rel)
             continue
         size, mtime = _stat(entry)

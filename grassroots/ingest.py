@@ -168,29 +168,28 @@ def validate_submissions(settings: Settings) -> dict:
 
     engine = _engine(settings)
     accepted, rejected, waiting = [], [], []
+    pending_reference = _validated_reference(engine, settings)
     for row in _order(warehouse.submissions_in_state(engine, READ)):
         sid = row["id"]
         try:
             sub = staging.load(staging.folder(settings, sid))
             if row["district"] == inbox.REFERENCE_FOLDER:
-                ref, findings = validation.validate_reference({t.sheet: t for t in sub.tables})
+                ref, findings = validation.validate_reference({t.sheet: t for t in sub.tables},
+                                                              datadocs_dir=settings.datadocs)
                 ok, rows_accepted = ref is not None, sum(t.rows for t in sub.tables)
+                pending_reference = ref or pending_reference
             else:
-                reference = warehouse.load_reference(engine)
+                reference = pending_reference or warehouse.load_reference(engine)
                 if reference is None:
                     log.warning("no reference data yet: submission #%s waits", sid)
                     waiting.append(sid)
                     continue
-                if row["district"] not in reference.districts:
-                    findings, ok, rows_accepted = [finding("unknown_folder", value=row["district"])], False, 0
-                else:
-                    result = validation.validate_submission(
-                        sub, reference, district=row["district"], as_of=sub.as_of,
-                        previous=warehouse.ledger_state(engine, row["district"]),
-                        datadocs_dir=settings.datadocs)
-                    findings, ok, rows_accepted = result.findings, result.accepted, result.rows_accepted
-                    if result.datadocs:
-                        warehouse.update_submission(engine, sid, datadocs_path=str(result.datadocs))
+                result = validation.validate_submission(
+                    sub, reference, district=row["district"], as_of=sub.as_of,
+                    previous=warehouse.ledger_state(engine, row["district"]), datadocs_dir=settings.datadocs)
+                findings, ok, rows_accepted = result.findings, result.accepted, result.rows_accepted
+                if result.datadocs:
+                    warehouse.update_submission(engine, sid, datadocs_path=str(result.datadocs))
         except Exception as exc:
             log.exception("validating submission #%s failed", sid)
             findings, ok, rows_accepted = [finding("internal_error", detail=type(exc).__name__)], False, 0
@@ -204,6 +203,17 @@ def validate_submissions(settings: Settings) -> dict:
             engine, sid, state=VALIDATED, errors=0, warnings=len(findings), rows_accepted=rows_accepted)
         accepted.append(sid)
     return {"validated": accepted, "rejected": rejected, "waiting": waiting}
+
+
+def _validated_reference(engine, settings: Settings) -> Reference | None:
+    """A reference workbook validated but not merged yet: it is merged before any district file,
+    so district files are checked against it already."""
+    rows = [r for r in warehouse.submissions_in_state(engine, VALIDATED) if r["district"] == inbox.REFERENCE_FOLDER]
+    if not rows:
+        return None
+    newest = max(rows, key=lambda r: r["id"])
+    sub = staging.load(staging.folder(settings, newest["id"]))
+    return Reference.from_tables({t.sheet: t.values for t in sub.tables})
 
 
 # --- merge ----------------------------------------------------------------------------------

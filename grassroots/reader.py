@@ -356,9 +356,11 @@ def _csv_columns_arrow(path, encoding, header_at, wanted, width, settings):
     from pyarrow import csv as pacsv
 
     names = [f"c{i}" for i in range(width)]
+    irregular_rows = []
 
-    def irregular(_row):
-        raise _Irregular
+    def irregular(row):  # a ragged or blank line: the exact Python path reads the whole file instead
+        irregular_rows.append(row.number)
+        return "skip"
 
     # Count physical lines before the first data record so pyarrow can skip them.
     import csv
@@ -386,6 +388,8 @@ def _csv_columns_arrow(path, encoding, header_at, wanted, width, settings):
         if "CSV parse error" in str(exc) or "row" in str(exc).lower():
             raise _Irregular from exc
         raise Unreadable(finding("unreadable", detail="文件编码无法识别或内容已损坏")) from exc
+    if irregular_rows:
+        raise _Irregular
     if table.num_rows > settings.max_rows:
         raise Unreadable(finding("too_many_rows", sheet=path.stem, detail=f"{table.num_rows} 行，上限 {settings.max_rows} 行"))
     first = header_at + 2

@@ -53,8 +53,12 @@ class Reference:
     def from_tables(cls, tables: dict[str, pd.DataFrame]) -> Reference:
         """From the reference workbook's sheets (keyed by sheet name, columns by contract field)."""
 
+        from grassroots.contract import header_key
+
+        by_key = {header_key(name): frame for name, frame in tables.items()}  # 街道(镇乡) = 街道（镇乡）
+
         def rows(sheet: str) -> list[dict]:
-            frame = tables.get(sheet)
+            frame = by_key.get(header_key(sheet))
             if frame is None:
                 return []
             return [

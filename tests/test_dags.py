@@ -15,7 +15,7 @@ LIGHT_PROJECT_MODULES = {"grassroots", "grassroots.dag_support"}
 
 
 @pytest.fixture(scope="module")
-def dagbag():
+def dagbag(airflow_db):
     from airflow.dag_processing.dagbag import DagBag
 
     return DagBag(dag_folder=str(DAGS))

@@ -27,6 +27,7 @@ def test_scan_sorts_ready_settling_and_ignored(home, settings, monkeypatch):
     _drop(box / "海曙区" / ".hidden.xlsx")
     _drop(box / "海曙区" / "说明.docx")
     _drop(box / "海曙区" / "回执" / "问题清单_回执.xlsx")  # our own receipts are never read
+    _drop(box / "海曙区" / "问题清单_回执.xlsx")  # nor one the pre-check left beside the file
     _drop(box / "江北区" / "new.xlsx", age=0)  # still being written
     _drop(box / "_reference" / "基础数据.xlsx")
     _drop(box / "loose.xlsx")  # not in a district folder
@@ -39,6 +40,7 @@ def test_scan_sorts_ready_settling_and_ignored(home, settings, monkeypatch):
     assert {c.district for c in found.ready} == {"_reference", "海曙区"}
     assert [c.relative for c in found.settling] == ["江北区/new.xlsx"]
     assert "海曙区/~$问题清单.xlsx" in found.ignored and "loose.xlsx" in found.ignored
+    assert "海曙区/问题清单_回执.xlsx" in found.ignored
     assert not any("回执" in c.relative for c in found.ready + found.settling)
 
 

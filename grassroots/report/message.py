@@ -1,0 +1,42 @@
+"""The report as one e-mail: plain text and HTML alternatives, charts inline by cid, the workbook attached.
+
+    multipart/mixed
+      multipart/alternative
+        text/plain
+        multipart/related
+          text/html            (<img src="cid:...">)
+          image/png ...        (Content-ID, inline)
+      application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (attachment)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from grassroots.report.build import XLSX_TYPE, Report
+
+MESSAGE_ID_DOMAIN = "grassroots.report"
+
+
+def build_message(report: Report, *, sender: str, recipients: Iterable[str] | str,
+                  message_id: str | None = None) -> EmailMessage:
+    to = [recipients] if isinstance(recipients, str) else list(recipients)
+    msg = EmailMessage()
+    msg["Subject"] = report.subject
+    msg["From"] = sender
+    if to:
+        msg["To"] = ", ".join(to)
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = message_id or make_msgid(domain=MESSAGE_ID_DOMAIN)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(report.text, subtype="plain", charset="utf-8")
+    msg.add_alternative(report.html, subtype="html", charset="utf-8")
+    html_part = msg.get_payload()[1]
+    for cid, png in report.images.items():
+        html_part.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>", disposition="inline",
+                              filename=cid.split("@")[0] + ".png")
+    msg.add_attachment(report.attachment, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1],
+                       filename=report.attachment_name)
+    return msg

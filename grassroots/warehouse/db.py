@@ -1,0 +1,183 @@
+"""Engines for the warehouse: SQLite (embedded default) and PostgreSQL, from the same code.
+
+SQLite gets WAL, foreign keys, a busy timeout and real transactions (SQLAlchemy emits BEGIN, so
+DDL is transactional and a merge can take the write lock up front with BEGIN IMMEDIATE).
+PostgreSQL uses psycopg 3. A database that cannot be reached raises `WarehouseUnavailable`
+with a message in Chinese and English that says what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event, exc
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+PG_CONNECT_TIMEOUT_S = 10
+SQL_DIR = Path(__file__).resolve().parents[2] / "include" / "sql"
+_IMMEDIATE = "grassroots_begin_immediate"
+
+
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse database cannot be reached; nothing was changed, run again when it is back."""
+
+    def __init__(self, where: str, detail: str = ""):
+        self.where = where
+        self.detail = detail
+        super().__init__(
+            f"数据仓库无法连接（{where}）：{detail}。请确认数据库已启动、GRASSROOTS_WAREHOUSE_URL 设置正确后重新运行；"
+            f"本次没有文件被标记为已处理，恢复后会自动重试。 / "
+            f"The warehouse cannot be reached ({where}): {detail}. Check that the database is running and "
+            f"GRASSROOTS_WAREHOUSE_URL is right, then run again; no file was marked done and nothing is lost."
+        )
+
+
+def normalize_url(url: str | URL) -> URL:
+    """postgresql:// and postgres:// mean psycopg 3; a relative SQLite path stays as given."""
+    parsed = make_url(str(url).replace("postgres://", "postgresql://", 1) if isinstance(url, str) else url)
+    if parsed.drivername in ("postgresql", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def describe_url(url: str | URL) -> str:
+    return normalize_url(url).render_as_string(hide_password=True)
+
+
+def connect(url: str | URL) -> Engine:
+    """An engine for the warehouse at `url`, checked by connecting once."""
+    parsed = normalize_url(url)
+    where = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite":
+        engine = _sqlite_engine(parsed, where)
+    elif parsed.get_backend_name() == "postgresql":
+        engine = sa.create_engine(
+            parsed, pool_pre_ping=True,
+            connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "grassroots"},
+        )
+    else:
+        raise ValueError(f"unsupported warehouse URL {where}: use sqlite:///path or postgresql://...")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except exc.DBAPIError as e:
+        engine.dispose()
+        raise WarehouseUnavailable(where, _first_line(e.orig or e)) from e
+    return engine
+
+
+def _sqlite_engine(parsed: URL, where: str) -> Engine:
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        try:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise WarehouseUnavailable(where, str(e)) from e
+    engine = sa.create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (see _on_begin)
+        cur = dbapi_connection.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA temp_store = MEMORY")
+        if database and database != ":memory:":
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection):
+        immediate = conn.get_execution_options().get(_IMMEDIATE)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+@contextlib.contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction that will write: on SQLite it takes the write lock at BEGIN (IMMEDIATE),
+    so two writers queue up instead of failing half-way; a dropped connection becomes
+    WarehouseUnavailable."""
+    with guard(engine), engine.connect() as conn:
+        conn.execution_options(**{_IMMEDIATE: True})
+        with conn.begin():
+            yield conn
+
+
+@contextlib.contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    with guard(engine), engine.connect() as conn:
+        yield conn
+
+
+@contextlib.contextmanager
+def guard(engine: Engine) -> Iterator[None]:
+    """Turn "the database went away" into WarehouseUnavailable; other errors pass unchanged."""
+    try:
+        yield
+    except exc.DBAPIError as e:
+        if e.connection_invalidated or _is_unreachable(e):
+            raise WarehouseUnavailable(describe_url(engine.url), _first_line(e.orig or e)) from e
+        raise
+
+
+def _is_unreachable(e: exc.DBAPIError) -> bool:
+    if not isinstance(e, exc.OperationalError):
+        return False
+    text = str(e.orig).lower()
+    return any(s in text for s in (
+        "connection", "server closed", "terminating", "could not connect", "unable to open database",
+        "no such host", "timeout expired", "the database system is",
+    ))
+
+
+@cache
+def sql(name: str) -> str:
+    """The text of include/sql/<name>.sql (bound parameters, no string formatting)."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def is_postgres(bind: Engine | Connection) -> bool:
+    return bind.dialect.name == "postgresql"
+
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+_PG_UPGRADE_LOCK = 0x67726173  # pg_advisory_xact_lock key: one upgrade at a time
+
+
+def alembic_config(connection: Connection | None = None):
+    """Alembic's Config built in code (no alembic.ini on disk needed)."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(engine: Engine) -> None:
+    """Migrate the warehouse to the newest schema; a no-op when it is there already. Safe to call
+    at the start of every task, also from two processes at once (the upgrade holds a lock)."""
+    from alembic import command
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    with read_connection(engine) as conn:
+        if set(MigrationContext.configure(conn).get_current_heads()) == heads:
+            return  # at head already: no write lock taken, so a running merge is not waited for
+    with write_transaction(engine) as conn:
+        if is_postgres(conn):
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_UPGRADE_LOCK})
+        command.upgrade(alembic_config(conn), "head")

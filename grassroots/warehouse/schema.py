@@ -1,0 +1,225 @@
+"""The warehouse tables, defined once (SQLAlchemy Core); Alembic migrates databases to match.
+
+Names follow notes/SCHEMA.md exactly: the metrics and report SQL is written against them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC timestamp on both databases (SQLite keeps no zone, so we add it back)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):  # a timestamp written by raw SQL on SQLite
+            value = dt.datetime.fromisoformat(value)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+Text = sa.Text
+Date = sa.Date
+
+# --- reference data (replaced as a whole) ---------------------------------------------------
+
+districts = sa.Table(
+    "districts", metadata,
+    sa.Column("name", Text, primary_key=True),
+    sa.Column("code", Text),
+)
+
+towns = sa.Table(
+    "towns", metadata,
+    sa.Column("name", Text, primary_key=True),
+    sa.Column("district", Text, nullable=False),
+)
+
+units = sa.Table(
+    "units", metadata,
+    sa.Column("name", Text, primary_key=True),
+)
+
+pairings = sa.Table(
+    "pairings", metadata,
+    sa.Column("unit", Text, primary_key=True),
+    sa.Column("town", Text, nullable=False, unique=True),
+)
+
+leaders = sa.Table(
+    "leaders", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", Text, nullable=False),
+    sa.Column("title", Text),
+    sa.Column("unit", Text),
+)
+
+recipients = sa.Table(
+    "recipients", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", Text, nullable=False),
+    sa.Column("email", Text, nullable=False),
+    sa.Column("scope", Text, nullable=False),
+)
+
+REFERENCE_TABLES = (districts, towns, units, pairings, leaders, recipients)
+
+# --- submissions ----------------------------------------------------------------------------
+
+submissions = sa.Table(
+    "submissions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("checksum", Text, nullable=False, unique=True),
+    sa.Column("district", Text, nullable=False),
+    sa.Column("inbox_path", Text),
+    sa.Column("file_name", Text),
+    sa.Column("archive_path", Text),
+    sa.Column("size_bytes", sa.BigInteger),
+    sa.Column("received_at", UTCDateTime),
+    sa.Column("kind", Text),
+    sa.Column("as_of", Date),
+    sa.Column("as_of_source", Text),
+    sa.Column("state", Text, nullable=False, server_default="received"),
+    sa.Column("fate", Text, nullable=False, server_default="pending"),
+    sa.Column("reason", Text),
+    sa.Column("rows_total", sa.Integer),
+    sa.Column("rows_accepted", sa.Integer),
+    sa.Column("errors", sa.Integer),
+    sa.Column("warnings", sa.Integer),
+    sa.Column("receipt_path", Text),
+    sa.Column("datadocs_path", Text),
+    sa.Column("updated_at", UTCDateTime),
+    sa.Index(None, "district", "state"),
+)
+
+findings = sa.Table(
+    "findings", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False, index=True),
+    sa.Column("severity", Text, nullable=False),
+    sa.Column("code", Text, nullable=False),
+    sa.Column("sheet", Text),
+    sa.Column("row", sa.Integer),
+    sa.Column("column_name", Text),
+    sa.Column("value", Text),
+    sa.Column("reason", Text),
+    sa.Column("fix", Text),
+)
+
+# --- cases ----------------------------------------------------------------------------------
+# submission_id in cases, case_history and visits is the lineage to the file (and source_row to
+# its Excel row). It has no FOREIGN KEY on purpose: the merge writes the submission it claimed in
+# the same transaction, so it is right by construction, and a per-row RI trigger would make a
+# 100k-row merge about a third slower.
+
+# Every field of a ledger row, in contract order (district and case_id are the key).
+CASE_FIELDS = (
+    "title", "source", "theme", "town", "paired_unit", "responsible_unit", "responsible_person",
+    "lead_leader", "reported_on", "deadline", "status", "resolved_on", "progress_note", "funds_wan",
+)
+
+
+def _case_field_columns() -> list[sa.Column]:
+    dates = {"reported_on", "deadline", "resolved_on"}
+    cols = []
+    for name in CASE_FIELDS:
+        if name in dates:
+            cols.append(sa.Column(name, Date))
+        elif name == "funds_wan":
+            cols.append(sa.Column(name, sa.Double))
+        else:
+            cols.append(sa.Column(name, Text))
+    return cols
+
+
+cases = sa.Table(
+    "cases", metadata,
+    sa.Column("district", Text, primary_key=True),
+    sa.Column("case_id", Text, primary_key=True),
+    *_case_field_columns(),
+    sa.Column("as_of", Date, nullable=False),
+    sa.Column("submission_id", sa.Integer, nullable=False),
+    sa.Column("source_row", sa.Integer),
+    sa.Column("first_as_of", Date, nullable=False),
+    sa.Column("missing_since", Date),
+    sa.Column("updated_at", UTCDateTime),
+)
+
+case_history = sa.Table(
+    "case_history", metadata,
+    sa.Column("district", Text, primary_key=True),
+    sa.Column("case_id", Text, primary_key=True),
+    sa.Column("as_of", Date, nullable=False),
+    sa.Column("submission_id", sa.Integer, primary_key=True),
+    *_case_field_columns(),
+    sa.Column("source_sheet", Text),
+    sa.Column("source_row", sa.Integer),
+)
+
+# --- visits ---------------------------------------------------------------------------------
+
+VISIT_FIELDS = (
+    "visit_id", "visit_date", "unit", "leader", "leader_title", "town", "target", "target_type",
+    "activity", "participants", "problems_collected", "note",
+)
+
+visits = sa.Table(
+    "visits", metadata,
+    sa.Column("district", Text, primary_key=True),
+    sa.Column("visit_key", Text, primary_key=True),
+    sa.Column("visit_id", Text),
+    sa.Column("visit_date", Date),
+    sa.Column("unit", Text),
+    sa.Column("leader", Text),
+    sa.Column("leader_title", Text),
+    sa.Column("town", Text),
+    sa.Column("target", Text),
+    sa.Column("target_type", Text),
+    sa.Column("activity", Text),
+    sa.Column("participants", sa.Integer),
+    sa.Column("problems_collected", sa.Integer),
+    sa.Column("note", Text),
+    sa.Column("submission_id", sa.Integer, nullable=False),
+    sa.Column("source_sheet", Text),
+    sa.Column("source_row", sa.Integer),
+    sa.Column("first_as_of", Date, nullable=False),
+)
+
+visit_cases = sa.Table(
+    "visit_cases", metadata,
+    sa.Column("district", Text, primary_key=True),
+    sa.Column("visit_key", Text, primary_key=True),
+    sa.Column("case_id", Text, primary_key=True),
+    sa.ForeignKeyConstraint(["district", "visit_key"], ["visits.district", "visits.visit_key"]),
+)
+
+WAREHOUSE_TABLES = (*REFERENCE_TABLES, submissions, findings, cases, case_history, visits, visit_cases)
