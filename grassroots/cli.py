@@ -60,7 +60,7 @@ def cmd_check(args, settings) -> int:
 def cmd_status(args, settings) -> int:
     from grassroots import run_summary
 
-    print(run_summary.render(settings, {}))
+    print(run_summary.render(settings, {}, every_file=args.files))
     return 0
 
 
@@ -114,7 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", choices=["week", "month"], default="week")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("status", help="every submission per district, with its fate, reason and receipt")
+    p = sub.add_parser("status", help="per district: files, fates, cases and visits held, rejections with reasons")
+    p.add_argument("--files", action="store_true", help="list every file, not only the rejected ones")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("migrate", help="create or upgrade the warehouse schema (Alembic)")

@@ -27,7 +27,7 @@ WHAT_TO_DO = {
     "validate_submissions": "查看任务日志；检查基础数据（_reference）是否已成功导入。",
     "merge_submissions": "检查数据仓库（GRASSROOTS_WAREHOUSE_URL）是否可连接。恢复后下一次运行会自动补入，无需移动任何文件。",
     "write_receipts": "检查各区县文件夹下的“回执”文件夹是否可写。",
-    "send_reports": "检查 SMTP 连接 smtp_default（地址、端口、账号、SSL/TLS 设置）。重试不会重复发送已发出的报告。",
+    "send_report": "检查 SMTP 连接 smtp_default（地址、端口、账号、SSL/TLS 设置）。重试不会重复发送已发出的报告。",
     "send_reminders": "检查 SMTP 连接 smtp_default。重试不会重复发送已发出的提醒。",
 }
 DEFAULT_WHAT_TO_DO = "查看任务日志中的错误信息；问题解决后在 Airflow 界面中清除（Clear）该任务即可重跑。"

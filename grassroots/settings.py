@@ -31,6 +31,8 @@ class Settings:
     """GRASSROOTS_MAX_COLUMNS: a sheet with more columns than this is refused."""
     timezone: str
     """GRASSROOTS_TIMEZONE: the campaign's local time zone (dates of arrival, report schedules)."""
+    submission_deadline: str
+    """GRASSROOTS_SUBMISSION_DEADLINE: weekday and local time each week's ledger is due ('FRI 18:00')."""
 
     @property
     def archive(self) -> Path:
@@ -69,9 +71,26 @@ def load(env: dict[str, str] | None = None) -> Settings:
         max_rows=_int(env, "GRASSROOTS_MAX_ROWS", 200_000),
         max_columns=_int(env, "GRASSROOTS_MAX_COLUMNS", 16_384),
         timezone=env.get("GRASSROOTS_TIMEZONE") or "Asia/Shanghai",
+        submission_deadline=env.get("GRASSROOTS_SUBMISSION_DEADLINE") or "FRI 18:00",
     )
 
 
 def describe(settings: Settings) -> list[tuple[str, str]]:
     """(name, value) pairs for printing what a run uses."""
     return [(f.name, str(getattr(settings, f.name))) for f in fields(settings)]
+
+
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+def deadline_cron(deadline: str) -> str:
+    """'FRI 18:00' -> the cron expression '0 18 * * 5' (the weekly submission deadline)."""
+    try:
+        day, clock = deadline.upper().split()
+        hour, minute = (int(x) for x in clock.split(":"))
+        weekday = (_WEEKDAYS.index(day[:3]) + 1) % 7
+    except ValueError as exc:
+        raise ValueError(f"GRASSROOTS_SUBMISSION_DEADLINE must look like 'FRI 18:00', got {deadline!r}") from exc
+    if not (0 <= hour < 24 and 0 <= minute < 60):
+        raise ValueError(f"GRASSROOTS_SUBMISSION_DEADLINE has no such time of day: {deadline!r}")
+    return f"{minute} {hour} * * {weekday}"

@@ -35,6 +35,7 @@ def home(tmp_path, monkeypatch):
             monkeypatch.delenv(name)
     monkeypatch.setenv("GRASSROOTS_HOME", str(home))
     monkeypatch.setenv("GRASSROOTS_SETTLE_SECONDS", "0")
+    monkeypatch.setenv("GRASSROOTS_RETRIES", "0")  # dag.test() would wait the real retry delay
     return home
 
 
