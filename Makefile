@@ -36,15 +36,33 @@ $(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
 	airflow db migrate > /dev/null
 	airflow pools set warehouse_writes 1 "grassroots warehouse merges, one at a time" > /dev/null
 
-# The demo: a fresh demo home, the demo inbox, and the DAGs run end to end with `airflow dags test`.
+# The demo: a fresh demo home, the demo inbox, the DAGs run end to end with `airflow dags test`,
+# the reports mailed to a local SMTP sink that writes them to the outbox.
+DEMO_AS_OF ?= 2026-11-27
+DEMO_SMTP_PORT ?= 8025
+DEMO_ENV = GRASSROOTS_SETTLE_SECONDS=0 GRASSROOTS_RETRIES=0 GRASSROOTS_DEADLINE_FACTOR=0
 demo: install $(AIRFLOW_HOME)/airflow.db
 	@rm -rf $(GRASSROOTS_HOME) && mkdir -p $(GRASSROOTS_HOME)/logs
 	$(PY) -m grassroots demo-data
-	@echo "== airflow dags test ingest_district_files (log: $(GRASSROOTS_HOME)/logs/ingest_district_files.log)"
-	GRASSROOTS_SETTLE_SECONDS=0 GRASSROOTS_RETRIES=0 airflow dags test ingest_district_files \
-		> $(GRASSROOTS_HOME)/logs/ingest_district_files.log 2>&1 || { tail -50 $(GRASSROOTS_HOME)/logs/ingest_district_files.log; exit 1; }
-	@grep -E "DagRun Finished|state=(success|failed)" $(GRASSROOTS_HOME)/logs/ingest_district_files.log | tail -1 || true
-	$(PY) -m grassroots status
+	@echo "== airflow dags test ingest_district_files   (log: $(GRASSROOTS_HOME)/logs/)"
+	@$(DEMO_ENV) airflow dags test ingest_district_files > $(GRASSROOTS_HOME)/logs/ingest_district_files.log 2>&1 \
+		|| { tail -40 $(GRASSROOTS_HOME)/logs/ingest_district_files.log; exit 1; }
+	@$(PY) -m grassroots status
+	@echo "== airflow dags test compute_metrics (as of $(DEMO_AS_OF))"
+	@$(DEMO_ENV) airflow dags test compute_metrics -c '{"as_of": "$(DEMO_AS_OF)"}' \
+		> $(GRASSROOTS_HOME)/logs/compute_metrics.log 2>&1 || { tail -40 $(GRASSROOTS_HOME)/logs/compute_metrics.log; exit 1; }
+	@$(PY) -m grassroots metrics --as-of $(DEMO_AS_OF)
+	@echo "== airflow dags test send_summary_report, to a local SMTP sink on 127.0.0.1:$(DEMO_SMTP_PORT)"
+	@$(PY) -m grassroots.report.sink --port $(DEMO_SMTP_PORT) > $(GRASSROOTS_HOME)/logs/smtp_sink.log 2>&1 & sink=$$!; \
+		sleep 2; \
+		AIRFLOW_CONN_SMTP_DEFAULT='$(shell $(PY) -c "from grassroots.report.sink import airflow_connection as c; print(c($(DEMO_SMTP_PORT)))" 2>/dev/null)' \
+		$(DEMO_ENV) airflow dags test send_summary_report -c '{"as_of": "$(DEMO_AS_OF)", "period": "week"}' \
+		> $(GRASSROOTS_HOME)/logs/send_summary_report.log 2>&1; status=$$?; kill $$sink; wait $$sink 2>/dev/null; \
+		if [ $$status -ne 0 ]; then tail -40 $(GRASSROOTS_HOME)/logs/send_summary_report.log; exit 1; fi
+	@$(PY) -m grassroots report --as-of $(DEMO_AS_OF)
+	@echo "== mailed: $$(ls $(GRASSROOTS_HOME)/outbox/sent | wc -l) messages in $(GRASSROOTS_HOME)/outbox/sent/"
+	@ls -1 $(GRASSROOTS_HOME)/outbox/sent | head -3
+	@echo "== UI: make ui, then http://localhost:8080 (DAGs, and the operators' page 基层走访)"
 
 test: install
 	$(VENV)/bin/ruff check grassroots dags plugins tests bench

@@ -64,6 +64,12 @@ def cmd_status(args, settings) -> int:
     return 0
 
 
+def cmd_metrics(args, settings) -> int:
+    from grassroots import metrics_cli
+
+    return metrics_cli.run(args.as_of, args.district, args.json, settings)
+
+
 def cmd_report(args, settings) -> int:
     from grassroots.report import cli as report_cli
 
@@ -107,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--district", help="default: the name of the file's folder")
     p.add_argument("--reference", help="a reference workbook (default: the warehouse's, else the inbox's)")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("metrics", help="every figure of metrics.md at a date, for the city or one district")
+    p.add_argument("--as-of", type=_date, required=True, help="YYYY-MM-DD")
+    p.add_argument("--district", help="one district instead of the city")
+    p.add_argument("--json", action="store_true", help="one JSON object keyed by the figure names")
+    p.set_defaults(func=cmd_metrics)
 
     p = sub.add_parser("report", help="build the summary report into the outbox (.eml, .html, .xlsx) without sending")
     p.add_argument("--as-of", type=_date, required=True, help="YYYY-MM-DD, the end of the period")

@@ -8,7 +8,7 @@ from email import policy
 
 from grassroots import dag_support, ingest
 from grassroots import settings as settings_module
-from grassroots.report.sink import MailSink
+from grassroots.report.sink import MailSink, airflow_connection
 from tests.ingest_samples import ledger_rows, write_ledger, write_reference
 
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:9/warehouse"
@@ -29,9 +29,7 @@ def test_warehouse_down_fails_the_run_and_mails_operators(airflow_db, home, monk
     monkeypatch.setenv("GRASSROOTS_OPERATOR_EMAILS", "ops@example.gov.cn, duty@example.gov.cn")
     monkeypatch.setenv("GRASSROOTS_DEADLINE_FACTOR", "0")  # dag.test() cannot run DAGs with deadlines
     with MailSink(home) as sink:
-        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", (
-            '{"conn_type": "smtp", "host": "127.0.0.1", "port": %d, "extra": {"from_email": '
-            '"grassroots@example.gov.cn", "disable_ssl": true, "disable_tls": true}}' % sink.port))
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", airflow_connection(sink.port))
         dag = DagBag().get_dag("ingest_district_files")
         run = dag.test()
         messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in sink.messages]

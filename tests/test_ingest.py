@@ -131,3 +131,18 @@ def test_a_rejected_file_leaves_the_district_at_its_last_accepted_ledger(inbox, 
     with engine.connect() as conn:
         statuses = conn.execute(select(cases.c.status).where(cases.c.district == "海曙区")).scalars().all()
     assert statuses == ["推进中"] * 3
+
+
+def test_visit_log_without_linked_cases_is_merged(inbox, settings):
+    from grassroots.warehouse.schema import visits
+
+    visit_rows = [[None, dt.date(2026, 11, 3), "市发改委", "王强", "主任", "海曙区", "章水镇", "李家坑村", "村", "走访",
+                   12, 0, None, None],
+                  [None, dt.date(2026, 11, 4), "市发改委", "王强", "主任", "海曙区", "章水镇", "某企业", "企业", "座谈",
+                   None, None, None, None]]
+    write_ledger(inbox / "海曙区", "a.xlsx", ledger_rows("海曙区"), AS_OF, visits=visit_rows)
+    ingest.run_once(settings)
+    assert _fates(settings)["a.xlsx"]["fate"] == "accepted"
+    engine = warehouse.connect(settings.warehouse_url)
+    with engine.connect() as conn:
+        assert len(conn.execute(select(visits.c.visit_key)).all()) == 2

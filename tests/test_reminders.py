@@ -8,17 +8,13 @@ from email import policy
 
 import pytest
 
-from grassroots import ingest, reminders, settings as settings_module, warehouse
+from grassroots import ingest, reminders, warehouse
+from grassroots import settings as settings_module
 from grassroots.reference import Recipient
-from grassroots.report.sink import MailSink
+from grassroots.report.sink import MailSink, airflow_connection
 from tests.ingest_samples import ledger_rows, small_city, write_ledger, write_reference
 
 WEEK_END = dt.date(2026, 11, 27)
-
-
-def _connection(port: int) -> str:
-    return ('{"conn_type": "smtp", "host": "127.0.0.1", "port": %d, '
-            '"extra": {"from_email": "grassroots@example.gov.cn", "disable_ssl": true, "disable_tls": true}}' % port)
 
 
 @pytest.fixture
@@ -51,7 +47,7 @@ def test_due_names_the_districts_without_an_accepted_ledger(city):
 def test_reminder_mail_arrives_once(city, home, monkeypatch):
     settings = settings_module.load()
     with MailSink(home) as sink:
-        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", _connection(sink.port))
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", airflow_connection(sink.port))
         first = reminders.send_reminders(settings, city, WEEK_END)
         second = reminders.send_reminders(settings, city, WEEK_END)
         [msg] = _received(sink)
@@ -66,7 +62,7 @@ def test_reminder_mail_arrives_once(city, home, monkeypatch):
 def test_mail_server_down_says_what_to_check(city, monkeypatch):
     with MailSink() as gone:
         port = gone.port
-    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", _connection(port))
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", airflow_connection(port))
     with pytest.raises(reminders.ReminderNotSent) as caught:
         reminders.send_reminders(settings_module.load(), city, WEEK_END)
     assert "smtp_default" in str(caught.value) and "提醒邮件未能发出" in str(caught.value)

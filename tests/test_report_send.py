@@ -18,6 +18,7 @@ from grassroots.report import cli, store
 from grassroots.report.plan import plan
 from grassroots.report.send import ReportNotSent, send_reports, write_outbox
 from grassroots.report.sink import MailSink
+from grassroots.report.sink import airflow_connection as connection_uri
 from tests import warehouse_samples as ws
 from tests.ingest_samples import small_city
 
@@ -72,15 +73,6 @@ def sink(home):
 def smtp_connection(monkeypatch, sink):
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", connection_uri(sink.port))
     return sink
-
-
-def connection_uri(port: int) -> str:
-    """The Airflow connection smtp_default for a plain local server (no SSL, no STARTTLS)."""
-    return json.dumps({
-        "conn_type": "smtp", "host": "127.0.0.1", "port": port,
-        "extra": {"from_email": "report@example.gov.cn", "disable_ssl": True, "disable_tls": True,
-                  "timeout": 10, "retry_limit": 0},
-    })
 
 
 def received(sink) -> dict[str, email.message.EmailMessage]:

@@ -53,6 +53,17 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
+def airflow_connection(port: int, host: str = HOST) -> str:
+    """The Airflow connection (JSON, for AIRFLOW_CONN_SMTP_DEFAULT) to a plain local server such as this sink."""
+    import json
+
+    return json.dumps({
+        "conn_type": "smtp", "host": host, "port": port,
+        "extra": {"from_email": "report@example.gov.cn", "disable_ssl": True, "disable_tls": True,
+                  "timeout": 10, "retry_limit": 0},
+    })
+
+
 class MailSink:
     """An aiosmtpd server in a thread; a context manager that starts and stops it."""
 

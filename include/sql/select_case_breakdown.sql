@@ -1,10 +1,10 @@
 -- Case figures of the scope at the as-of date (metrics.md, "Cases"): once for the whole scope
 -- (dimension 'scope') and broken down by district, source, theme, town, paired unit and
 -- responsible unit, one row per (dimension, key), counts only: rates and the median are derived
--- in Python from these counts and from select_resolution_dates.sql. Two small grains, each
--- aggregated once from the cases' state and rolled up per dimension, keep it to two passes.
--- A responsible unit or person is present when not NULL and not empty (the merge stores trimmed
--- text, an empty cell as NULL). Parameters: as_of, period_start (first day of the period), due_soon_end (as_of + 7 days),
+-- in Python from these counts and from select_resolution_dates.sql. The state is read once; two
+-- small grains aggregate it and are rolled up per dimension. A responsible unit or person is
+-- present when not NULL and not empty (the merge stores trimmed text, an empty cell as NULL).
+-- Parameters: as_of, period_start (first day of the period), due_soon_end (as_of + 7 days),
 -- scope ('全市' or a district name).
 WITH case_state AS NOT MATERIALIZED (
     -- case_state: begin (the same text in every query that reads the cases' state)
@@ -21,10 +21,9 @@ WITH case_state AS NOT MATERIALIZED (
     SELECT h.district, h.case_id, h.title, h.source, h.theme, h.town, h.paired_unit,
            h.responsible_unit, h.responsible_person, h.lead_leader, h.reported_on, h.deadline,
            h.status, h.resolved_on, h.as_of, h.submission_id
-      FROM case_history h
-     WHERE h.as_of <= :as_of
-       AND EXISTS (SELECT 1 FROM cases c
-                    WHERE c.district = h.district AND c.case_id = h.case_id AND c.as_of > :as_of)
+      FROM cases c
+      JOIN case_history h ON h.district = c.district AND h.case_id = c.case_id
+     WHERE c.as_of > :as_of AND h.as_of <= :as_of
        AND NOT EXISTS (SELECT 1 FROM case_history n
                         WHERE n.district = h.district AND n.case_id = h.case_id AND n.as_of <= :as_of
                           AND (n.as_of > h.as_of
@@ -32,59 +31,51 @@ WITH case_state AS NOT MATERIALIZED (
     -- case_state: end
 ),
 scoped AS MATERIALIZED (
-    SELECT s.* FROM case_state s WHERE (:scope = '全市' OR s.district = :scope)
+    -- each case of the scope once, with what it counts for (1 or 0) in every figure; stage is
+    -- the status as a number (0 未启动, 1 推进中, 2 取得实质性进展, 3 已办结, -1 anything else:
+    -- open, in no status figure; none when the status is missing, as in the other queries)
+    SELECT district, source, theme, town, paired_unit, responsible_unit,
+           CASE WHEN stage = 0 THEN 1 ELSE 0 END AS not_started,
+           CASE WHEN stage IN (1, 2) THEN 1 ELSE 0 END AS in_progress,
+           CASE WHEN stage IN (2, 3) THEN 1 ELSE 0 END AS substantive,
+           CASE WHEN stage = 3 THEN 1 ELSE 0 END AS resolved,
+           CASE WHEN stage < 3 AND deadline < :as_of THEN 1 ELSE 0 END AS overdue,
+           CASE WHEN stage < 3 AND deadline >= :as_of AND deadline <= :due_soon_end THEN 1 ELSE 0 END AS due_soon,
+           CASE WHEN stage < 3 THEN 1 ELSE 0 END AS open_cases,
+           CASE WHEN stage < 3 AND has_owner = 1 THEN 1 ELSE 0 END AS accountable,
+           CASE WHEN stage < 2 AND has_owner = 1 THEN 1 ELSE 0 END AS others_accountable,
+           CASE WHEN reported_on >= :period_start AND reported_on <= :as_of THEN 1 ELSE 0 END AS new_in_period,
+           CASE WHEN stage = 3 AND resolved_on >= :period_start AND resolved_on <= :as_of
+                THEN 1 ELSE 0 END AS resolved_in_period
+      FROM (SELECT s.district, s.source, s.theme, s.town, s.paired_unit, s.responsible_unit, s.reported_on,
+                   s.deadline, s.resolved_on,
+                   CASE WHEN s.status = '未启动' THEN 0 WHEN s.status = '推进中' THEN 1
+                        WHEN s.status = '取得实质性进展' THEN 2 WHEN s.status = '已办结' THEN 3
+                        WHEN s.status IS NOT NULL THEN -1 END AS stage,
+                   CASE WHEN s.responsible_unit <> '' AND s.responsible_person <> '' AND s.deadline IS NOT NULL
+                        THEN 1 ELSE 0 END AS has_owner
+              FROM case_state s
+             WHERE (:scope = '全市' OR s.district = :scope)) staged
 ),
 by_district_source_theme AS (
-    SELECT s.district, s.source, s.theme,
-           count(*) AS total,
-           sum(CASE WHEN s.status = '未启动' THEN 1 ELSE 0 END) AS not_started,
-           sum(CASE WHEN s.status IN ('推进中', '取得实质性进展') THEN 1 ELSE 0 END) AS in_progress,
-           sum(CASE WHEN s.status IN ('取得实质性进展', '已办结') THEN 1 ELSE 0 END) AS substantive,
-           sum(CASE WHEN s.status = '已办结' THEN 1 ELSE 0 END) AS resolved,
-           sum(CASE WHEN s.status <> '已办结' AND s.deadline < :as_of THEN 1 ELSE 0 END) AS overdue,
-           sum(CASE WHEN s.status <> '已办结' AND s.deadline >= :as_of AND s.deadline <= :due_soon_end
-                    THEN 1 ELSE 0 END) AS due_soon,
-           sum(CASE WHEN s.status <> '已办结' THEN 1 ELSE 0 END) AS open_cases,
-           sum(CASE WHEN s.status <> '已办结'
-                     AND s.responsible_unit <> ''
-                     AND s.responsible_person <> ''
-                     AND s.deadline IS NOT NULL THEN 1 ELSE 0 END) AS accountable,
-           sum(CASE WHEN s.status NOT IN ('取得实质性进展', '已办结')
-                     AND s.responsible_unit <> ''
-                     AND s.responsible_person <> ''
-                     AND s.deadline IS NOT NULL THEN 1 ELSE 0 END) AS others_accountable,
-           sum(CASE WHEN s.reported_on >= :period_start AND s.reported_on <= :as_of
-                    THEN 1 ELSE 0 END) AS new_in_period,
-           sum(CASE WHEN s.status = '已办结' AND s.resolved_on >= :period_start AND s.resolved_on <= :as_of
-                    THEN 1 ELSE 0 END) AS resolved_in_period
-      FROM scoped s
-     GROUP BY s.district, s.source, s.theme
+    SELECT district, source, theme,
+           count(*) AS total, sum(not_started) AS not_started, sum(in_progress) AS in_progress,
+           sum(substantive) AS substantive, sum(resolved) AS resolved, sum(overdue) AS overdue,
+           sum(due_soon) AS due_soon, sum(open_cases) AS open_cases, sum(accountable) AS accountable,
+           sum(others_accountable) AS others_accountable, sum(new_in_period) AS new_in_period,
+           sum(resolved_in_period) AS resolved_in_period
+      FROM scoped
+     GROUP BY district, source, theme
 ),
 by_town_unit AS (
-    SELECT s.town, s.paired_unit, s.responsible_unit,
-           count(*) AS total,
-           sum(CASE WHEN s.status = '未启动' THEN 1 ELSE 0 END) AS not_started,
-           sum(CASE WHEN s.status IN ('推进中', '取得实质性进展') THEN 1 ELSE 0 END) AS in_progress,
-           sum(CASE WHEN s.status IN ('取得实质性进展', '已办结') THEN 1 ELSE 0 END) AS substantive,
-           sum(CASE WHEN s.status = '已办结' THEN 1 ELSE 0 END) AS resolved,
-           sum(CASE WHEN s.status <> '已办结' AND s.deadline < :as_of THEN 1 ELSE 0 END) AS overdue,
-           sum(CASE WHEN s.status <> '已办结' AND s.deadline >= :as_of AND s.deadline <= :due_soon_end
-                    THEN 1 ELSE 0 END) AS due_soon,
-           sum(CASE WHEN s.status <> '已办结' THEN 1 ELSE 0 END) AS open_cases,
-           sum(CASE WHEN s.status <> '已办结'
-                     AND s.responsible_unit <> ''
-                     AND s.responsible_person <> ''
-                     AND s.deadline IS NOT NULL THEN 1 ELSE 0 END) AS accountable,
-           sum(CASE WHEN s.status NOT IN ('取得实质性进展', '已办结')
-                     AND s.responsible_unit <> ''
-                     AND s.responsible_person <> ''
-                     AND s.deadline IS NOT NULL THEN 1 ELSE 0 END) AS others_accountable,
-           sum(CASE WHEN s.reported_on >= :period_start AND s.reported_on <= :as_of
-                    THEN 1 ELSE 0 END) AS new_in_period,
-           sum(CASE WHEN s.status = '已办结' AND s.resolved_on >= :period_start AND s.resolved_on <= :as_of
-                    THEN 1 ELSE 0 END) AS resolved_in_period
-      FROM scoped s
-     GROUP BY s.town, s.paired_unit, s.responsible_unit
+    SELECT town, paired_unit, responsible_unit,
+           count(*) AS total, sum(not_started) AS not_started, sum(in_progress) AS in_progress,
+           sum(substantive) AS substantive, sum(resolved) AS resolved, sum(overdue) AS overdue,
+           sum(due_soon) AS due_soon, sum(open_cases) AS open_cases, sum(accountable) AS accountable,
+           sum(others_accountable) AS others_accountable, sum(new_in_period) AS new_in_period,
+           sum(resolved_in_period) AS resolved_in_period
+      FROM scoped
+     GROUP BY town, paired_unit, responsible_unit
 )
 SELECT 'scope' AS dimension, NULL AS key,
        sum(total) AS total, sum(not_started) AS not_started, sum(in_progress) AS in_progress,

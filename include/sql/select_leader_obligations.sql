@@ -18,10 +18,9 @@ WITH case_state AS NOT MATERIALIZED (
     SELECT h.district, h.case_id, h.title, h.source, h.theme, h.town, h.paired_unit,
            h.responsible_unit, h.responsible_person, h.lead_leader, h.reported_on, h.deadline,
            h.status, h.resolved_on, h.as_of, h.submission_id
-      FROM case_history h
-     WHERE h.as_of <= :as_of
-       AND EXISTS (SELECT 1 FROM cases c
-                    WHERE c.district = h.district AND c.case_id = h.case_id AND c.as_of > :as_of)
+      FROM cases c
+      JOIN case_history h ON h.district = c.district AND h.case_id = c.case_id
+     WHERE c.as_of > :as_of AND h.as_of <= :as_of
        AND NOT EXISTS (SELECT 1 FROM case_history n
                         WHERE n.district = h.district AND n.case_id = h.case_id AND n.as_of <= :as_of
                           AND (n.as_of > h.as_of
