@@ -4,7 +4,6 @@ SQL keeps one definition of a case's state at a date."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 from grassroots import metrics, warehouse
@@ -16,17 +15,17 @@ FINAL = dt.date(2026, 11, 27)
 HEADLINE = ("截至2026年11月27日，156家单位已全部与对应街道（镇乡）联系对接，累计梳理问题496个，"
             "其中295个问题已取得实质性进展（59.5%），其余201个问题均已明确责任单位、责任人员和完成时限。")
 STATE_QUERIES = ("select_case_breakdown", "select_resolution_dates", "select_overdue_cases", "select_missing_cases",
-                 "select_leader_obligations")
+                 "select_leader_obligations", "select_figure_cases")
 
 
-def _state_block(name: str) -> str:
-    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    return re.search(r"-- case_state: begin.*?-- case_state: end", text, re.S).group(0)
+def test_every_query_of_the_cases_state_includes_the_one_definition():
+    from grassroots.warehouse import db
 
-
-def test_every_metrics_query_reads_the_same_case_state():
-    blocks = {name: _state_block(name) for name in STATE_QUERIES}
-    assert len(set(blocks.values())) == 1, "the case_state block differs between the metrics queries"
+    state = db.sql("select_case_state").rstrip("\n")
+    for name in STATE_QUERIES:
+        raw = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+        assert "-- include: select_case_state" in raw and "FROM case_history" not in raw, name
+        assert state in db.sql(name), name
 
 
 def test_demo_data_gives_the_report_headline(warehouse_url, home, monkeypatch):

@@ -9,6 +9,7 @@ with a message in Chinese and English that says what to do.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -142,10 +143,16 @@ def _is_unreachable(e: exc.DBAPIError) -> bool:
     ))
 
 
+_INCLUDE = re.compile(r"^[ \t]*-- include: (\w+)[ \t]*$", re.M)
+
+
 @cache
 def sql(name: str) -> str:
-    """The text of include/sql/<name>.sql (bound parameters, no string formatting)."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    """The text of include/sql/<name>.sql (bound parameters, no string formatting); a line
+    `-- include: <other>` stands for the text of include/sql/<other>.sql, so a shared piece of
+    SQL (the cases' state at a date) is written once."""
+    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return _INCLUDE.sub(lambda m: sql(m.group(1)).rstrip("\n"), text)
 
 
 def is_postgres(bind: Engine | Connection) -> bool:

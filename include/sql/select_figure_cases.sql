@@ -4,29 +4,7 @@
 -- the open cases that lack a responsible unit, person or deadline. Ordered in Python.
 -- Parameters: as_of, period_start, due_soon_end, scope ('全市' or a district), figure.
 WITH case_state AS (
-    -- case_state: begin (the same text in every query that reads the cases' state at as_of)
-    -- A case's state at as_of is its case_history row with the greatest as_of <= as_of (ties:
-    -- the greatest submission_id). `cases` holds exactly that newest row of every case, so it is
-    -- the state whenever cases.as_of <= as_of; only cases changed after as_of are looked up in
-    -- case_history. Cases first listed after as_of are not there yet.
-    SELECT c.district, c.case_id, c.title, c.source, c.theme, c.town, c.paired_unit,
-           c.responsible_unit, c.responsible_person, c.lead_leader, c.reported_on, c.deadline,
-           c.status, c.resolved_on, c.as_of, c.submission_id
-      FROM cases c
-     WHERE c.as_of <= :as_of
-    UNION ALL
-    SELECT h.district, h.case_id, h.title, h.source, h.theme, h.town, h.paired_unit,
-           h.responsible_unit, h.responsible_person, h.lead_leader, h.reported_on, h.deadline,
-           h.status, h.resolved_on, h.as_of, h.submission_id
-      FROM case_history h
-     WHERE h.as_of <= :as_of
-       AND EXISTS (SELECT 1 FROM cases c
-                    WHERE c.district = h.district AND c.case_id = h.case_id AND c.as_of > :as_of)
-       AND NOT EXISTS (SELECT 1 FROM case_history n
-                        WHERE n.district = h.district AND n.case_id = h.case_id AND n.as_of <= :as_of
-                          AND (n.as_of > h.as_of
-                               OR (n.as_of = h.as_of AND n.submission_id > h.submission_id)))
-    -- case_state: end
+    -- include: select_case_state
 )
 SELECT s.district, s.case_id, s.title, s.source, s.theme, s.town, s.paired_unit, s.responsible_unit,
        s.responsible_person, s.lead_leader, s.reported_on, s.deadline, s.status, s.resolved_on, s.as_of,
