@@ -1,14 +1,13 @@
-"""Run every benchmark in turn (each prints its own table)."""
+"""`make bench`: every benchmark in turn, each printing its measures beside its baseline.
+
+Each runs with its defaults (the sizes of the issues); run one alone with its own options, e.g.
+`python -m bench.bench_merge --base-cases 100000`.
+"""
 
 import importlib
-import sys
 
 BENCHES = ["bench.bench_read", "bench.bench_validate", "bench.bench_merge", "bench.bench_metrics"]
 
 for name in BENCHES:
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError:
-        continue
-    print(f"\n## {name}")
-    module.main(sys.argv[1:])
+    print(f"\n## {name}", flush=True)
+    importlib.import_module(name).main([])

@@ -63,13 +63,13 @@ def bare_read(path: Path):
     return wb.get_sheet_by_name(contract.LEDGER_SHEET.name).to_python(skip_empty_area=False)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--bad", type=float, default=0.0, help="share of rows with an error")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--receipt", action="store_true", help="also time writing the receipt")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     out = args.out or Path(tempfile.mkdtemp(prefix="bench-validate-"))
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"海曙区_{args.rows}_{args.bad}.xlsx"
