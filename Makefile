@@ -64,9 +64,12 @@ demo: install $(AIRFLOW_HOME)/airflow.db
 	@ls -1 $(GRASSROOTS_HOME)/outbox/sent | head -3
 	@echo "== UI: make ui, then http://localhost:8080 (DAGs, and the operators' page 基层走访)"
 
+# Everything but the real-scheduler run, then that run (it starts Airflow with Celery on the local
+# PostgreSQL and Redis: slower, and alone so it has the machine to itself).
 test: install
 	$(VENV)/bin/ruff check grassroots dags plugins tests bench
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -m "not slow"
+	$(PY) -m pytest -q -p no:cacheprovider -m slow
 
 lint: install
 	$(VENV)/bin/ruff check grassroots dags plugins tests bench
