@@ -240,6 +240,9 @@ def merge_submissions(settings: Settings) -> dict:
         merged.append(sid)
         changed = changed or result.changed
         log.info("merged #%s: %s", sid, asdict(result))
+    # merged but without a receipt yet: an earlier try of this step committed and then died, so the
+    # warehouse changed without the Asset being told
+    changed = changed or bool(warehouse.submissions_in_state(engine, MERGED))
     return {"merged": merged, "changed": changed}
 
 

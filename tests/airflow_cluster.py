@@ -4,7 +4,7 @@ PostgreSQL holds the Airflow metadata and the warehouse (two fresh databases, dr
 the CeleryExecutor sends tasks through the local Redis (a database number of its own), and
 `airflow scheduler`, `airflow dag-processor`, `airflow api-server` (which also serves the
 execution API the workers talk to) and `airflow celery worker` run as subprocesses, each in its
-own process group. Everything they log stays in test-artifacts/real-scheduler/.
+own process group. Everything they log stays in test-artifacts/real-scheduler/<start time>-<tag>/.
 
 Retry delays: the DAGs wait 2 minutes (then longer) before a retry. The cluster shortens that
 with a cluster policy (airflow_local_settings.py in AIRFLOW_HOME/config, as any deployment may
@@ -33,7 +33,8 @@ import redis
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts" / "real-scheduler"
+ARTIFACTS = ROOT / "test-artifacts" / "real-scheduler"  # one folder per cluster, the newest few kept
+KEEP_LOGS_OF = 3
 PG = "postgres@127.0.0.1:5432"
 PG_ADMIN_URL = f"postgresql+psycopg://{PG}/postgres"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
@@ -102,12 +103,32 @@ def _signal_tree(procs: list[psutil.Process], sig: int) -> None:
             pass
 
 
+# Started beside the cluster: if the test process dies without its teardown (killed, timed out),
+# this kills every service's process group, drops the databases and empties the Redis database.
+WATCHDOG = """
+import json, os, signal, sys, time
+job = json.loads(sys.argv[1])
+while os.getppid() == job["parent"]:
+    time.sleep(2)
+for pgid in open(job["groups"]).read().split():
+    try:
+        os.killpg(int(pgid), signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+import psycopg, redis
+with psycopg.connect(job["pg"], autocommit=True) as conn:
+    for name in job["databases"]:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+redis.Redis(job["redis_host"], job["redis_port"], db=job["redis_db"]).flushdb()
+"""
+
+
 class Service:
     """One Airflow command running in its own process group, logging to its own file."""
 
-    def __init__(self, name: str, args: list[str], env: dict[str, str], cwd: Path):
+    def __init__(self, name: str, args: list[str], env: dict[str, str], cwd: Path, logs: Path):
         self.name = name
-        self.log = ARTIFACTS / f"{name}.log"
+        self.log = logs / f"{name}.log"
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen([sys.executable, "-m", "airflow", *args], env=env, cwd=cwd,
                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -126,20 +147,19 @@ class Service:
         procs = _tree(self.proc.pid)
         _signal_tree(procs, signal.SIGTERM)
         deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE
-                                                  for p in procs if _exists(p)):
-            self.proc.poll()
+        while time.monotonic() < deadline and any(_alive(p) for p in procs):
+            self.proc.poll()  # reaps our direct child, so it stops counting as alive
             time.sleep(0.5)
-        _signal_tree([p for p in procs if _exists(p)], signal.SIGKILL)
+        _signal_tree([p for p in procs if _alive(p)], signal.SIGKILL)
         try:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             pass
 
 
-def _exists(p: psutil.Process) -> bool:
+def _alive(p: psutil.Process) -> bool:
     try:
-        return p.is_running()
+        return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
 
@@ -157,17 +177,22 @@ class AirflowCluster:
         self.warehouse_db = f"grassroots_rs_wh_{tag}"
         self.queue = f"grassroots_rs_{tag}"
         self.tag = tag
+        self.logs = ARTIFACTS / f"{time.strftime('%Y%m%d-%H%M%S')}-{tag}"
         self.smtp_port = smtp_port
         self.api_port = free_port()
         self.base = f"http://127.0.0.1:{self.api_port}"
+        self.log_ports = (free_port(), free_port())
         self.redis_db: int | None = None
         self.services: dict[str, Service] = {}
         self.sink = None  # the test's mail server, for the tests to read
         self._counts: dict[str, int] = {}
         self._token: str | None = None
+        self._secrets = {"api": secrets.token_urlsafe(32), "jwt": secrets.token_urlsafe(32)}  # shared by all
         self._databases: list[str] = []
         self.meta: sa.Engine | None = None
         self.warehouse: sa.Engine | None = None
+        self._watchdog: subprocess.Popen | None = None
+        self._groups: Path | None = None
 
     # --- URLs and environment ---------------------------------------------------------------
 
@@ -195,8 +220,8 @@ class AirflowCluster:
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.airflow_home / "passwords.json"),
             "AIRFLOW__API__BASE_URL": self.base,
-            "AIRFLOW__API__SECRET_KEY": self._secret("api"),
-            "AIRFLOW__API_AUTH__JWT_SECRET": self._secret("jwt"),
+            "AIRFLOW__API__SECRET_KEY": self._secrets["api"],
+            "AIRFLOW__API_AUTH__JWT_SECRET": self._secrets["jwt"],
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{meta}",
             "AIRFLOW__CELERY__BROKER_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{self.redis_db}",
             "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://{meta}",
@@ -209,9 +234,10 @@ class AirflowCluster:
             "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "15",
             "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(ARTIFACTS / "task-logs"),
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.logs / "task-logs"),
+            # never the default 8793/8794 another Airflow on this machine may hold (logs are local files anyway)
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(self.log_ports[0]),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(self.log_ports[1]),
             "GRASSROOTS_HOME": str(self.home),
             "GRASSROOTS_WAREHOUSE_URL": self.warehouse_url,
             "GRASSROOTS_SETTLE_SECONDS": "0",
@@ -221,22 +247,19 @@ class AirflowCluster:
             "AIRFLOW_CONN_SMTP_DEFAULT": airflow_connection(self.smtp_port),
         }
 
-    def _secret(self, name: str) -> str:
-        if not hasattr(self, "_secrets"):
-            self._secrets = {"api": secrets.token_urlsafe(32), "jwt": secrets.token_urlsafe(32)}
-        return self._secrets[name]
-
     # --- start and stop ---------------------------------------------------------------------
 
     def start(self) -> AirflowCluster:
-        shutil.rmtree(ARTIFACTS, ignore_errors=True)
-        (ARTIFACTS / "task-logs").mkdir(parents=True)
+        (self.logs / "task-logs").mkdir(parents=True)
+        for old in sorted(p for p in ARTIFACTS.iterdir() if p.is_dir())[:-KEEP_LOGS_OF]:
+            shutil.rmtree(old, ignore_errors=True)
         self.inbox.mkdir(parents=True)
         (self.airflow_home / "config").mkdir(parents=True)
         (self.airflow_home / "config" / "airflow_local_settings.py").write_text(CLUSTER_POLICY)
         (self.airflow_home / "passwords.json").write_text(json.dumps({"admin": "admin"}))
         self._create_databases()
         self._claim_redis_db()
+        self._start_watchdog()
         self.cli("db", "migrate", timeout=STARTUP_LIMIT_S)
         self.cli("pools", "set", "warehouse_writes", "1", "grassroots warehouse merges, one at a time")
         self.meta = sa.create_engine(f"postgresql+psycopg://{PG}/{self.meta_db}", pool_pre_ping=True)
@@ -257,6 +280,8 @@ class AirflowCluster:
             if service.alive:
                 service.stop()
         self.services.clear()
+        if self._groups is not None:
+            self._groups.write_text("")  # all gone: the watchdog must not signal those ids ever again
         for engine in (self.meta, self.warehouse):
             if engine is not None:
                 engine.dispose()
@@ -274,6 +299,19 @@ class AirflowCluster:
         if self.redis_db is not None:
             redis.Redis(REDIS_HOST, REDIS_PORT, db=self.redis_db).flushdb()
             self.redis_db = None
+        if self._watchdog is not None:  # the cleaning is done: it has nothing left to do
+            self._watchdog.kill()
+            self._watchdog.wait()
+            self._watchdog = None
+
+    def _start_watchdog(self) -> None:
+        self._groups = self.logs / "process-groups"
+        self._groups.touch()
+        job = {"parent": os.getpid(), "groups": str(self._groups), "pg": f"postgresql://{PG}/postgres",
+               "databases": list(self._databases), "redis_host": REDIS_HOST, "redis_port": REDIS_PORT,
+               "redis_db": self.redis_db}
+        self._watchdog = subprocess.Popen([sys.executable, "-c", WATCHDOG, json.dumps(job)], start_new_session=True,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def _create_databases(self) -> None:
         admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -299,7 +337,7 @@ class AirflowCluster:
         """An `airflow` command on this cluster; its output goes to test-artifacts too."""
         done = subprocess.run([sys.executable, "-m", "airflow", *args], env=self.env(), cwd=self.work,
                               capture_output=True, text=True, timeout=timeout)
-        with (ARTIFACTS / "cli.log").open("a") as log:
+        with (self.logs / "cli.log").open("a") as log:
             log.write(f"$ airflow {' '.join(args)}  -> {done.returncode}\n{done.stdout}\n{done.stderr}\n")
         if done.returncode:
             raise ClusterError(f"airflow {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
@@ -309,8 +347,10 @@ class AirflowCluster:
         """Start `airflow <args>` as the cluster's `name` (a second start of a name is logged apart)."""
         self._counts[name] = self._counts.get(name, 0) + 1
         label = name if self._counts[name] == 1 else f"{name}-{self._counts[name]}"
-        service = Service(label, list(args), self.env() | (env or {}), self.work)
+        service = Service(label, list(args), self.env() | (env or {}), self.work, self.logs)
         self.services[name] = service
+        with self._groups.open("a") as groups:
+            groups.write(f"{service.proc.pid}\n")  # its own session: process group id = pid
         return service
 
     def start_scheduler(self) -> Service:
@@ -360,7 +400,7 @@ class AirflowCluster:
             time.sleep(interval)
 
     def diagnostics(self, dag_id: str | None = None) -> str:
-        lines = [f"logs: {ARTIFACTS}"]
+        lines = [f"logs: {self.logs}"]
         if self.meta is not None:
             try:
                 with self.meta.connect() as conn:

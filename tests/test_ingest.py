@@ -146,3 +146,17 @@ def test_visit_log_without_linked_cases_is_merged(inbox, settings):
     engine = warehouse.connect(settings.warehouse_url)
     with engine.connect() as conn:
         assert len(conn.execute(select(visits.c.visit_key)).all()) == 2
+
+
+def test_a_merge_that_died_after_its_commit_still_tells_the_asset(inbox, settings):
+    """The retry of merge_submissions finds nothing to merge, yet reports the change it made."""
+    write_ledger(inbox / "海曙区", "a.xlsx", ledger_rows("海曙区"), AS_OF)
+    ingest.receive_files(settings, ingest.scan_inbox(settings)["ready"])
+    ingest.read_submissions(settings)
+    ingest.validate_submissions(settings)
+    first = ingest.merge_submissions(settings)
+    assert first["changed"]
+    retry = ingest.merge_submissions(settings)  # as if the task died after the commit and retried
+    assert retry["merged"] == [] and retry["changed"]
+    ingest.write_receipts(settings)
+    assert not ingest.merge_submissions(settings)["changed"]

@@ -142,12 +142,13 @@ def test_dropped_files_become_cases_figures_and_report_mails(cluster):
 
     assert cluster.wait_until(metrics_run, RUN_LIMIT_S, "compute_metrics started by the Asset",
                               dag_id=METRICS)["state"] == "success"
+    # its snapshots of today (the month's: the weekly report below keeps only weeks)
     with cluster.warehouse.connect() as conn:
         snapshots = conn.execute(sa.text(
-            "SELECT as_of, figures FROM metric_snapshots WHERE period = 'week' AND scope = '全市'")).all()
+            "SELECT as_of, figures FROM metric_snapshots WHERE period = 'month' AND scope = '全市'")).all()
     today = {metrics.today(), metrics.today() - dt.timedelta(days=1)}  # the run may have begun before midnight
     [city] = [json.loads(f) for as_of, f in snapshots if as_of in today]
-    assert (city["total"], city["scope"]) == (3, "全市")
+    assert (city["total"], city["scope"], city["period"]) == (3, "全市", "month")
 
     assert cluster.wait_for_run(REPORT, report_run, RUN_LIMIT_S) == "success"
     mails = _received(cluster.sink)
