@@ -190,6 +190,8 @@ def validate_submissions(settings: Settings) -> dict:
                 findings, ok, rows_accepted = result.findings, result.accepted, result.rows_accepted
                 if result.datadocs:
                     warehouse.update_submission(engine, sid, datadocs_path=str(result.datadocs))
+        except warehouse.WarehouseUnavailable:
+            raise  # the task fails and retries; the submission stays read, not rejected
         except Exception as exc:
             log.exception("validating submission #%s failed", sid)
             findings, ok, rows_accepted = [finding("internal_error", detail=type(exc).__name__)], False, 0
