@@ -60,10 +60,3 @@ def archive_file(candidate: Candidate, settings: Settings) -> Archived:
     finally:
         tmp.unlink(missing_ok=True)
 
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()

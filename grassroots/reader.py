@@ -328,23 +328,21 @@ def _csv_grid(path: Path, settings: Settings) -> Grid:
                 break
     except csv.Error:
         pass
-    clean_bytes = b"\n\n" not in sample and b"\n\r\n" not in sample  # blank lines: the exact path
 
     def columns_from(header_at: int, wanted: dict[int, str]):
-        return _csv_columns(path, encoding, header_at, wanted, len(head[header_at]), clean_bytes, settings)
+        return _csv_columns(path, encoding, header_at, wanted, len(head[header_at]), settings)
 
     return Grid(head, columns_from)
 
 
 def _csv_columns(path: Path, encoding: str, header_at: int, wanted: dict[int, str], width: int,
-                 fast: bool, settings: Settings):
-    """Data rows under the header: pyarrow when the file is regular, else the exact slow path."""
-    if fast:
-        try:
-            return _csv_columns_arrow(path, encoding, header_at, wanted, width, settings)
-        except _Irregular:
-            pass
-    return _csv_columns_python(path, encoding, header_at, wanted, width, settings)
+                 settings: Settings):
+    """Data rows under the header: pyarrow when every line is a regular row, else the exact
+    Python path (blank or ragged lines, where Excel's row numbers need counting line by line)."""
+    try:
+        return _csv_columns_arrow(path, encoding, header_at, wanted, width, settings)
+    except _Irregular:
+        return _csv_columns_python(path, encoding, header_at, wanted, width, settings)
 
 
 class _Irregular(Exception):
@@ -382,8 +380,6 @@ def _csv_columns_arrow(path, encoding, header_at, wanted, width, settings):
                 column_types={n: pa.string() for n in names}, include_columns=[names[i] for i in wanted],
                 strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
-    except _Irregular:
-        raise
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         if "CSV parse error" in str(exc) or "row" in str(exc).lower():
             raise _Irregular from exc
