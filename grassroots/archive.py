@@ -29,6 +29,15 @@ class StillWriting(Exception):
     """The file changed while it was being copied: it is left for the next run."""
 
 
+def checksum_of(candidate: Candidate) -> str:
+    """The sha256 of the file as it is in the inbox now (is it still the file we read last time?)."""
+    digest = hashlib.sha256()
+    with as_path(candidate.url).open("rb") as src:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def archive_file(candidate: Candidate, settings: Settings) -> Archived:
     """Copy the file into the archive while hashing it; the same bytes are stored once."""
     settings.archive.mkdir(parents=True, exist_ok=True)

@@ -9,13 +9,11 @@ reference data can be found to check it against).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import sys
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from grassroots import reader
+from grassroots import clock, reader
 from grassroots.findings import Finding, Unreadable
 from grassroots.reference import Reference
 from grassroots.settings import Settings
@@ -60,7 +58,7 @@ def run_check(path: Path, *, district: str | None, reference_path: Path | None, 
     if reference is None:
         print("找不到基础数据（区县、街道、单位名单）：请用 --reference 指定基础数据工作簿。")
         return UNREADABLE
-    as_of = sub.as_of or dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    as_of = sub.as_of or clock.today(settings.timezone)
     result = validate_submission(sub, reference, district=district, as_of=as_of,
                                  previous=_previous_ledger(settings, district))
     print(f"文件：{path.name}（区县：{district}；截至日期：{as_of.isoformat()}；基础数据：{source}）")

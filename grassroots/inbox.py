@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grassroots import clock
 from grassroots.settings import Settings
 
 REFERENCE_FOLDER = "_reference"
@@ -85,7 +85,7 @@ class Scan:
 
 def scan(settings: Settings, now: float | None = None) -> Scan:
     """Walk every district folder (sub-folders too, except receipts) and sort what is there."""
-    now = time.time() if now is None else now
+    now = clock.file_system_seconds() if now is None else now
     base = root(settings)
     result = Scan([], [], [])
     if not base.exists():

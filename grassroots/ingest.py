@@ -21,7 +21,8 @@ from dataclasses import asdict
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from grassroots import archive, contract, inbox, staging, warehouse
+from grassroots import archive, clock, contract, inbox, staging, warehouse
+from grassroots import settings as settings_module
 from grassroots.findings import Finding, Unreadable, finding
 from grassroots.reference import Reference
 from grassroots.settings import Settings
@@ -83,17 +84,31 @@ def scan_inbox(settings: Settings) -> dict:
     }
 
 
+def _arrival(candidate: inbox.Candidate, now: dt.datetime) -> dt.datetime:
+    """When the file arrived: the time the shared folder last wrote it, never later than now (the
+    receipt's 接收时间 and the late flag; the period a file belongs to is its as-of date)."""
+    written = dt.datetime.fromtimestamp(candidate.mtime, dt.UTC)
+    return min(written, now)
+
+
+def _unchanged(candidate: inbox.Candidate, checksum: str) -> bool:
+    try:
+        return archive.checksum_of(candidate) == checksum
+    except OSError:
+        return False  # gone or unreadable now: let the archive step say what happened
+
+
 def receive_files(settings: Settings, ready: list[dict]) -> dict:
     """Archive and fingerprint every ready file; register the ones whose bytes are new."""
     engine = _engine(settings)
     known = warehouse.known_inbox_files(engine)
     new, duplicates, failed = [], [], []
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     for item in ready:
         candidate = inbox.Candidate(**item)
         seen = known.get(candidate.url)
-        if seen and seen["size_bytes"] == candidate.size and seen["received_at"].timestamp() >= candidate.mtime:
-            continue  # the same file as last time: no need to read it again
+        if seen and seen["size_bytes"] == candidate.size and _unchanged(candidate, seen["checksum"]):
+            continue  # the same bytes as last time (by content, not size and time): not read again
         try:
             stored = archive.archive_file(candidate, settings)
         except archive.StillWriting:
@@ -105,7 +120,8 @@ def receive_files(settings: Settings, ready: list[dict]) -> dict:
             continue
         submission_id, created = warehouse.register_submission(
             engine, checksum=stored.checksum, district=candidate.district, inbox_path=candidate.url,
-            file_name=candidate.name, archive_path=str(stored.path), size_bytes=stored.size, received_at=now)
+            file_name=candidate.name, archive_path=str(stored.path), size_bytes=stored.size,
+            received_at=_arrival(candidate, now))
         if created:
             new.append(submission_id)
             log.info("received #%s %s (%s)", submission_id, candidate.relative, stored.checksum[:12])
@@ -155,6 +171,7 @@ def read_submissions(settings: Settings) -> dict:
         staging.save(sub, staging.folder(settings, sid))
         warehouse.update_submission(
             engine, sid, state=READ, kind=kind, as_of=as_of, as_of_source=source,
+            late=settings_module.is_late(row["received_at"], as_of, settings),
             rows_total=sum(t.rows for t in sub.tables))
         done.append(sid)
     return {"read": done, "rejected": rejected}
@@ -283,7 +300,7 @@ def write_receipts(settings: Settings) -> dict:
 
 def run_once(settings: Settings) -> dict:
     """Every step in order, as the DAG runs them: what `python -m grassroots ingest` does."""
-    started = time.time()
+    started = time.perf_counter()
     scanned = scan_inbox(settings)
     steps = {
         "scan": scanned,
@@ -293,5 +310,5 @@ def run_once(settings: Settings) -> dict:
         "merge": merge_submissions(settings),
         "receipts": write_receipts(settings),
     }
-    steps["seconds"] = round(time.time() - started, 1)
+    steps["seconds"] = round(time.perf_counter() - started, 1)
     return steps

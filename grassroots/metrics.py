@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from grassroots import contract
+from grassroots import clock, contract
 from grassroots.metrics_queries import Params, run
 from grassroots.warehouse import db
 
@@ -86,7 +86,7 @@ def chinese_date(day: dt.date) -> str:
 
 def today(timezone: str = DEFAULT_TIMEZONE) -> dt.date:
     """Today's date where the campaign is (the default as-of date)."""
-    return dt.datetime.now(ZoneInfo(timezone)).date()
+    return clock.today(timezone)
 
 
 # --- compute ----------------------------------------------------------------------------------
@@ -159,7 +159,7 @@ def _query(engine: Engine, params: Params) -> dict[str, list[dict]]:
                 "units": run(conn, "select_units_not_in_contact", params),
                 "leaders": run(conn, "select_leader_obligations", params, counts=("has_contact", "has_problem")),
                 "submissions": run(conn, "select_submission_figures", params, dates=("latest_as_of",),
-                                   counts=("in_reference", "received", "accepted", "rejected", "ledgers_in_period")),
+                                   counts=("in_reference", "received", "accepted", "rejected", "late", "ledgers_in_period")),
                 "rejected": run(conn, "select_rows_rejected", params, counts=("findings", "rows_refused", "files")),
             }
 
@@ -293,9 +293,10 @@ def _submissions(rows: list[dict], rejected: list[dict], district_names: list[st
         "received": sum(r["received"] for r in rows),
         "accepted": sum(r["accepted"] for r in rows),
         "rejected": sum(r["rejected"] for r in rows),
+        "late": sum(r["late"] for r in rows),
         "by_district": [
             {"district": r["district"], "received": r["received"], "accepted": r["accepted"],
-             "rejected": r["rejected"], "latest_as_of": r["latest_as_of"].isoformat() if r["latest_as_of"] else None}
+             "rejected": r["rejected"], "late": r["late"], "latest_as_of": r["latest_as_of"].isoformat() if r["latest_as_of"] else None}
             for r in rows
         ],
         "rows_rejected_by_reason": by_reason,

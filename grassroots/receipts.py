@@ -18,6 +18,7 @@ from collections import defaultdict
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from grassroots import clock
 from grassroots.findings import Finding
 from grassroots.reader import Submission
 
@@ -217,7 +218,7 @@ def _summary_sheet(wb, *, original_name: str, sub: Submission | None, findings: 
     ws.merge_cells("A1:H1")
     ws["A1"].value = "提交回执"
     ws["A1"].font = Font(bold=True, size=16)
-    received = received_at or dt.datetime.now(dt.UTC)
+    received = received_at or clock.now()
     if received.tzinfo is not None:
         received = received.astimezone(ZoneInfo(timezone))
     verdict = "已接收" if accepted else "未通过：整份退回，请按下表修改全部错误后重新提交"

@@ -12,11 +12,12 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import make_msgid, parseaddr
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from grassroots import clock
 from grassroots.mail import MailServer
 from grassroots.settings import Settings
 from grassroots.warehouse import db
@@ -109,12 +110,12 @@ def due(engine: Engine, period_end: dt.date, *, period: str = "week", timezone: 
     return reminders
 
 
-def message(reminder: Reminder, *, sender: str, email: str) -> EmailMessage:
+def message(reminder: Reminder, *, sender: str, email: str, timezone: str) -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = reminder.subject
     msg["From"] = sender
     msg["To"] = email
-    msg["Date"] = formatdate(localtime=True)
+    msg["Date"] = clock.mail_date(timezone)
     msg["Message-ID"] = make_msgid(domain="grassroots.reminder")
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(reminder.text, charset="utf-8")
@@ -162,7 +163,7 @@ def send_reminders(settings: Settings, engine: Engine, period_end: dt.date, *, p
 
     with MailServer(conn_id, failed) as (client, sender):
         for reminder, email in pending:
-            msg = message(reminder, sender=sender, email=email)
+            msg = message(reminder, sender=sender, email=email, timezone=settings.timezone)
             try:
                 client.send_message(msg, from_addr=parseaddr(sender)[1], to_addrs=[email])
             except Exception as exc:

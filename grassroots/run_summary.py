@@ -27,7 +27,8 @@ def _submissions(engine) -> dict[str, list[dict]]:
 def _file_line(r: dict) -> str:
     as_of = f" 截至 {r['as_of']}" if r["as_of"] else ""
     taken = f" {r['rows_accepted'] or 0}/{r['rows_total'] or 0} 行" if r["rows_total"] is not None else ""
-    return f"  #{r['id']:<4} {FATE_LABEL.get(r['fate'], r['fate'])} {r['file_name']}{as_of}{taken}"
+    late = " 逾期报送" if r.get("late") else ""
+    return f"  #{r['id']:<4} {FATE_LABEL.get(r['fate'], r['fate'])} {r['file_name']}{as_of}{taken}{late}"
 
 
 def render(settings: Settings, steps: dict, *, every_file: bool = False) -> str:

@@ -6,9 +6,11 @@ run by the scheduler always look at the same inbox and the same warehouse.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -83,14 +85,35 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
 _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 
-def deadline_cron(deadline: str) -> str:
-    """'FRI 18:00' -> the cron expression '0 18 * * 5' (the weekly submission deadline)."""
+def _deadline_parts(deadline: str) -> tuple[int, int, int]:
+    """'FRI 18:00' -> (weekday with Monday 0, hour, minute)."""
     try:
         day, clock = deadline.upper().split()
         hour, minute = (int(x) for x in clock.split(":"))
-        weekday = (_WEEKDAYS.index(day[:3]) + 1) % 7
+        weekday = _WEEKDAYS.index(day[:3])
     except ValueError as exc:
         raise ValueError(f"GRASSROOTS_SUBMISSION_DEADLINE must look like 'FRI 18:00', got {deadline!r}") from exc
     if not (0 <= hour < 24 and 0 <= minute < 60):
         raise ValueError(f"GRASSROOTS_SUBMISSION_DEADLINE has no such time of day: {deadline!r}")
-    return f"{minute} {hour} * * {weekday}"
+    return weekday, hour, minute
+
+
+def deadline_cron(deadline: str) -> str:
+    """'FRI 18:00' -> the cron expression '0 18 * * 5' (the weekly submission deadline)."""
+    weekday, hour, minute = _deadline_parts(deadline)
+    return f"{minute} {hour} * * {(weekday + 1) % 7}"
+
+
+def deadline_for(day: dt.date, deadline: str, timezone: str) -> dt.datetime:
+    """The submission deadline of a file dated `day`: the first weekly deadline on or after that day
+    ('FRI 18:00': a ledger as of Wednesday or Friday is due Friday 18:00 of that week)."""
+    weekday, hour, minute = _deadline_parts(deadline)
+    due = day + dt.timedelta(days=(weekday - day.weekday()) % 7)
+    return dt.datetime.combine(due, dt.time(hour, minute), ZoneInfo(timezone))
+
+
+def is_late(received_at: dt.datetime | None, day: dt.date | None, settings: Settings) -> bool:
+    """逾期报送: the file arrived after the deadline of the period its date belongs to."""
+    if received_at is None or day is None:
+        return False
+    return received_at > deadline_for(day, settings.submission_deadline, settings.timezone)

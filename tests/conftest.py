@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from grassroots import clock
 from grassroots import settings as settings_module
+
+# The moment every test runs at unless it pins its own (clock.pinned) or is marked real_clock: the
+# Friday the tests' week ends, in the morning, before that week's submission deadline (FRI 18:00).
+TEST_NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,6 +30,16 @@ os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
 os.environ["GRASSROOTS_RETRIES"] = "0"  # dag.test() would wait the real retry delay
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(request):
+    """The package's clock pinned to TEST_NOW, so no test depends on the day it runs."""
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    with clock.pinned(TEST_NOW):
+        yield TEST_NOW
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Team rules for DAG files: they parse cleanly and fast, and each has what operators rely on."""
+"""Team rules for DAG files: they parse cleanly without heavy imports, and each has what operators rely on."""
 
 from __future__ import annotations
 
@@ -46,20 +46,17 @@ def test_dag_rules(dagbag, path):
 
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.stem)
-def test_dag_file_parses_fast_without_heavy_imports(path):
-    """Parsing a DAG file imports nothing heavy and takes well under 0.5 s (airflow itself preloaded,
-    as in the DAG processor)."""
+def test_dag_file_parses_without_heavy_imports(path):
+    """Parsing a DAG file imports nothing heavy and only the light project modules (airflow itself
+    preloaded, as in the DAG processor). Its parse time is a line of `make bench` (bench_dag_parse)."""
     code = (
-        "import sys, time, runpy, airflow.sdk, pendulum\n"
-        f"before = set(sys.modules)\nt = time.perf_counter()\nrunpy.run_path({str(path)!r})\n"
-        "elapsed = time.perf_counter() - t\n"
-        "new = set(sys.modules) - before\n"
-        "print(elapsed); print(' '.join(sorted(new)))\n"
+        "import sys, runpy, airflow.sdk, pendulum\n"
+        f"before = set(sys.modules)\nrunpy.run_path({str(path)!r})\n"
+        "print(' '.join(sorted(set(sys.modules) - before)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
-    elapsed, modules = float(out[0]), set(out[1].split())
+    modules = set(out[0].split())
     roots = {m.split(".")[0] for m in modules}
     assert not roots & set(HEAVY), f"heavy imports at parse time: {roots & set(HEAVY)}"
     project = {m for m in modules if m.split(".")[0] == "grassroots"}
     assert project <= LIGHT_PROJECT_MODULES, f"DAG files must only wire: {project - LIGHT_PROJECT_MODULES}"
-    assert elapsed < 0.5, f"{path.name} took {elapsed:.2f}s to parse"

@@ -10,14 +10,13 @@ import datetime as dt
 import re
 from pathlib import Path
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from grassroots import ingest, metrics, warehouse
+from grassroots import clock, ingest, metrics, warehouse
 from grassroots import settings as settings_module
 from grassroots.settings import Settings
 from grassroots.warehouse.schema import submissions
@@ -65,7 +64,7 @@ def build_city(settings: Settings, today: dt.date) -> None:
 
 
 def _today(settings: Settings) -> dt.date:
-    return dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    return clock.today(settings.timezone)
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from grassroots.warehouse import schema
 from tests.airflow_cluster import PG_ADMIN_URL, REDIS_HOST, REDIS_PORT, AirflowCluster
 from tests.ingest_samples import ledger_rows, write_ledger, write_reference
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.real_clock]
 
 INGEST, METRICS, REPORT = "ingest_district_files", "compute_metrics", "send_summary_report"
 AS_OF = dt.date(2026, 11, 27)

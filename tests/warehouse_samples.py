@@ -8,7 +8,7 @@ import hashlib
 import pandas as pd
 import sqlalchemy as sa
 
-from grassroots import contract, reader, warehouse
+from grassroots import clock, contract, reader, warehouse
 
 DISTRICT = "海曙区"
 
@@ -52,7 +52,7 @@ def submit(engine, name: str, *, district: str = DISTRICT, state: str = "validat
     checksum = hashlib.sha256(name.encode()).hexdigest()
     sid, _ = warehouse.register_submission(
         engine, checksum=checksum, district=district, inbox_path=f"inbox/{district}/{name}", file_name=name,
-        archive_path=f"archive/{checksum}", size_bytes=1000, received_at=dt.datetime.now(dt.UTC))
+        archive_path=f"archive/{checksum}", size_bytes=1000, received_at=clock.now())
     warehouse.update_submission(engine, sid, state=state)
     return sid, checksum
 

@@ -20,7 +20,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from grassroots import contract, inbox, metrics, warehouse
+from grassroots import clock, contract, inbox, metrics, warehouse
 from grassroots import settings as settings_module
 from grassroots.operators_page import files, queries
 from grassroots.operators_page.auth import LoginRequired, on_login_required, require_login, wants_json
@@ -100,7 +100,7 @@ def _engine(request: Request):
 
 
 def _today(settings: Settings) -> dt.date:
-    return dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    return clock.today(settings.timezone)
 
 
 def _as_of(request: Request, engine, as_of: dt.date | None) -> dt.date:

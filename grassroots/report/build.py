@@ -169,8 +169,11 @@ def _footnote(figures: dict, is_city: bool) -> list[str]:
         received = sum(int(r.get("received") or 0) for r in rows)
         accepted = sum(int(r.get("accepted") or 0) for r in rows)
         rejected = sum(int(r.get("rejected") or 0) for r in rows)
+        late = sum(int(r.get("late") or 0) for r in rows)
         who = "各区县" if is_city else ""
         line = f"本期{who}共报送文件{received}个，接收{accepted}个，退回{rejected}个"
+        if late:
+            line += f"，逾期报送{late}个"
         reasons = rejected_reasons(subs)
         if reasons:
             line += "（退回行数：" + "；".join(f"{r.get('reason')} {r.get('rows')}行" for r in reasons[:5])

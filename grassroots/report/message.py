@@ -13,22 +13,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import make_msgid
 
+from grassroots import clock
 from grassroots.report.build import XLSX_TYPE, Report
 
 MESSAGE_ID_DOMAIN = "grassroots.report"
 
 
 def build_message(report: Report, *, sender: str, recipients: Iterable[str] | str,
-                  message_id: str | None = None) -> EmailMessage:
+                  message_id: str | None = None, timezone: str = "Asia/Shanghai") -> EmailMessage:
     to = [recipients] if isinstance(recipients, str) else list(recipients)
     msg = EmailMessage()
     msg["Subject"] = report.subject
     msg["From"] = sender
     if to:
         msg["To"] = ", ".join(to)
-    msg["Date"] = formatdate(localtime=True)
+    msg["Date"] = clock.mail_date(timezone)
     msg["Message-ID"] = message_id or make_msgid(domain=MESSAGE_ID_DOMAIN)
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(report.text, subtype="plain", charset="utf-8")

@@ -150,7 +150,7 @@ def send_reports(settings: Settings, engine: Engine, as_of: dt.date, period: str
     with MailServer(conn_id, failed) as (client, sender):
         for scope, report in reports.items():
             for email in pending[scope]:
-                message = build_message(report, sender=sender, recipients=[email])
+                message = build_message(report, sender=sender, recipients=[email], timezone=settings.timezone)
                 try:
                     client.send_message(message, from_addr=parseaddr(sender)[1], to_addrs=[email])
                 except smtplib.SMTPRecipientsRefused as e:
@@ -185,7 +185,7 @@ def write_outbox(settings: Settings, engine: Engine, as_of: dt.date, *, district
     scopes, _ = recipients_by_scope(engine)
     report = report_for(settings, engine, as_of, period, scope)
     message = build_message(report, sender=formataddr((SENDER_NAME, DEFAULT_SENDER)),
-                            recipients=scopes.get(scope) or [])
+                            recipients=scopes.get(scope) or [], timezone=settings.timezone)
     out = settings.outbox
     out.mkdir(parents=True, exist_ok=True)
     stem = Path(report.attachment_name).stem

@@ -25,7 +25,7 @@ LIST_LABELS = {
     "responsible_unit": "责任单位", "responsible_person": "责任人", "lead_leader": "领衔领导", "deadline": "完成时限",
     "days_overdue": "逾期天数", "status": "办理状态", "as_of": "所在清单截至日期", "missing_since": "最新清单未列出自",
     "name": "姓名", "unit": "单位", "title_": "职务", "missing": "未达要求", "received": "收到文件",
-    "accepted": "接收", "rejected": "退回", "latest_as_of": "最新清单截至日期", "submitted": "本期已报送",
+    "accepted": "接收", "rejected": "退回", "late": "逾期报送", "latest_as_of": "最新清单截至日期", "submitted": "本期已报送",
     "reason": "退回原因", "rows": "退回行数", "reported_on": "发现日期",
 }
 OVERDUE_COLUMNS = ("district", "case_id", "title", "responsible_unit", "responsible_person", "deadline", "days_overdue")
@@ -133,12 +133,12 @@ def _submissions(wb, submissions: dict) -> None:
         district = r.get("district")
         rows.append({
             "district": district, "received": r.get("received"), "accepted": r.get("accepted"),
-            "rejected": r.get("rejected"),
+            "rejected": r.get("rejected"), "late": r.get("late") or 0,
             "latest_as_of": view.as_date(r.get("latest_as_of") or (latest.get(district) if isinstance(latest, dict) else None)),
             "submitted": "否" if district in not_submitted else "是",
         })
     _table(wb.create_sheet("报送情况"), [(n, LIST_LABELS[n]) for n in
-                                     ("district", "received", "accepted", "rejected", "latest_as_of", "submitted")], rows)
+                                     ("district", "received", "accepted", "rejected", "late", "latest_as_of", "submitted")], rows)
     reasons = rejected_reasons(submissions)
     _table(wb.create_sheet("退回原因"), [("reason", "退回原因"), ("rows", "退回行数")], reasons,
            name_row={"reason": "reason", "rows": "rows_rejected"})

@@ -10,7 +10,6 @@ great_expectations is imported on first use only: it takes seconds to import.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import re
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from grassroots import contract
+from grassroots import clock, contract
 from grassroots.reader import Table
 
 log = logging.getLogger(__name__)
@@ -204,7 +203,7 @@ def run(sheet: contract.Sheet, table: Table, *, run_name: str = "", datadocs_dir
     with _lock:
         definition = _definition(sheet)
         context = _state["context"]
-        run_id = RunIdentifier(run_name=_safe_run_name(run_name), run_time=dt.datetime.now(dt.UTC))
+        run_id = RunIdentifier(run_name=_safe_run_name(run_name), run_time=clock.now())
         result = definition.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"},
                                 run_id=run_id)
         key = next((k for k in context.validation_results_store.list_keys() if k.run_id == run_id), None)

@@ -10,6 +10,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
+from grassroots import clock
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -44,7 +46,7 @@ class UTCDateTime(TypeDecorator):
 
 
 def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 Text = sa.Text
@@ -108,6 +110,7 @@ submissions = sa.Table(
     sa.Column("kind", Text),
     sa.Column("as_of", Date),
     sa.Column("as_of_source", Text),
+    sa.Column("late", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("state", Text, nullable=False, server_default="received"),
     sa.Column("fate", Text, nullable=False, server_default="pending"),
     sa.Column("reason", Text),

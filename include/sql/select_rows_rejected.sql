@@ -1,14 +1,15 @@
--- Rows refused in the period, by reason: the errors of the submissions received in the period
--- [received_from, received_until) and rejected, counted per rule code and column, as rows
+-- Rows refused in the period, by reason: the errors of the rejected files of the period (as-of
+-- date in period_start .. as_of; a file without one by its arrival in [received_from, received_until)), counted per rule code and column, as rows
 -- (distinct sheet rows that carry the error), findings and files. File-level errors (no row)
--- count as files only. Parameters: received_from, received_until, scope, reference_folder.
+-- count as files only. Parameters: period_start, as_of, received_from, received_until, scope, reference_folder.
 WITH errors AS (
     SELECT f.code, f.column_name, f.submission_id, f.sheet, f.row
       FROM findings f
       JOIN submissions s ON s.id = f.submission_id
      WHERE s.fate = 'rejected' AND f.severity = 'error'
        AND s.district <> :reference_folder
-       AND s.received_at >= :received_from AND s.received_at < :received_until
+       AND (s.as_of BETWEEN :period_start AND :as_of
+            OR (s.as_of IS NULL AND s.received_at >= :received_from AND s.received_at < :received_until))
        AND (:scope = '全市' OR s.district = :scope)
 ),
 distinct_rows AS (
