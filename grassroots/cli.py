@@ -73,7 +73,13 @@ def cmd_metrics(args, settings) -> int:
 def cmd_report(args, settings) -> int:
     from grassroots.report import cli as report_cli
 
-    return report_cli.run(args.as_of, args.district, settings, period=args.period)
+    return report_cli.run(args.as_of, args.district, settings, period=args.period, docx=args.docx or None)
+
+
+def cmd_export(args, settings) -> int:
+    from grassroots import export
+
+    return export.run(args.as_of, args.district, args.format, Path(args.out), settings)
 
 
 def cmd_migrate(args, settings) -> int:
@@ -124,7 +130,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, required=True, help="YYYY-MM-DD, the end of the period")
     p.add_argument("--district", help="a district's slice instead of the city report")
     p.add_argument("--period", choices=["week", "month"], default="week")
+    p.add_argument("--docx", action="store_true",
+                   help="also the 通报 draft (.docx; the city's monthly report always carries it)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("export", help="the cases at a date (with history), visits, reference data and figures, "
+                                      "with a Frictionless datapackage.json")
+    p.add_argument("--as-of", type=_date, required=True, help="YYYY-MM-DD")
+    p.add_argument("--district", help="one district's data only")
+    p.add_argument("--format", choices=["csv", "json", "parquet"], default="csv")
+    p.add_argument("--out", required=True, help="folder to write into")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("status", help="per district: files, fates, cases and visits held, rejections with reasons")
     p.add_argument("--files", action="store_true", help="list every file, not only the rejected ones")

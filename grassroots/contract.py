@@ -33,6 +33,8 @@ THEMES = ("大局所需", "民生所盼", "转型所迫", "治理所困")
 TARGET_TYPES = ("村", "社区", "企业", "群众", "其他")
 ACTIVITIES = ("走访", "座谈", "蹲点调研", "下访接访", "专题调研", "其他")
 SCOPE_CITY = "全市"
+EXEMPLARY_YES = "是"
+EXEMPLARY_CHOICES = (EXEMPLARY_YES, "否")
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,9 @@ LEDGER_SHEET = Sheet(LEDGER, "问题清单", (
            hint="可选，简述进展", width=36),
     Column("funds_wan", "涉及资金（万元）", ("资金（万元）", "金额（万元）"), type="number", minimum=0,
            hint="可选，数字，单位万元，如：400"),
+    Column("exemplary", "典型案例", ("是否典型案例",), type="choice", choices=EXEMPLARY_CHOICES,
+           synonyms={"√": EXEMPLARY_YES, "✓": EXEMPLARY_YES, "Y": EXEMPLARY_YES, "y": EXEMPLARY_YES},
+           hint="可选，选“是”的问题在月度通报中优先列为典型案例"),
 ))
 
 VISITS_SHEET = Sheet(VISITS, "走访记录", (

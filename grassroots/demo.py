@@ -191,6 +191,7 @@ def _ledger_block(plan: Plan, district: str, as_of: dt.date, style: Style, fmt: 
             "resolved_on": _date_value(c.resolved_on_at(as_of), form, fmt),
             "progress_note": c.note_at(as_of),
             "funds_wan": _funds_value(c.funds_wan, _funds_form(c, i, style), fmt),
+            "exemplary": contract.EXEMPLARY_YES if c.example else None,  # the source report's cases
         }
         rows.append([values[f] for f in spec.fields])
     block = Block(style.sheets[0], _title(spec.name, district, as_of, style), header, rows)

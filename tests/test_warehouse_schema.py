@@ -37,7 +37,7 @@ def test_upgrade_builds_the_schema_and_is_idempotent(warehouse_url):
             "district", "case_id", "title", "source", "theme", "town", "paired_unit", "responsible_unit",
             "responsible_person", "lead_leader", "reported_on", "deadline", "status", "resolved_on",
             "progress_note", "funds_wan", "as_of", "submission_id", "source_row", "first_as_of",
-            "missing_since", "updated_at",
+            "missing_since", "updated_at", "exemplary",  # 0006 added it last
         ]
         assert inspector.get_pk_constraint("case_history")["constrained_columns"] == [
             "district", "case_id", "submission_id"]

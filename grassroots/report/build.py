@@ -21,6 +21,15 @@ STATUS_CID = "chart-status@grassroots.report"
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+@dataclass(frozen=True)
+class Document:
+    """An attachment beside the workbook: file name, bytes, MIME (maintype, subtype)."""
+
+    name: str
+    data: bytes
+    mime: tuple[str, str]
+
+
 @dataclass
 class Report:
     scope: str
@@ -32,6 +41,7 @@ class Report:
     attachment: bytes
     attachment_name: str
     images: dict[str, bytes] = field(default_factory=dict)  # content id (no <>) -> PNG
+    documents: list[Document] = field(default_factory=list)  # further attachments (the monthly 通报)
 
     def browser_html(self) -> str:
         """The HTML with its charts embedded as data: URIs, for a browser or the outbox copy."""

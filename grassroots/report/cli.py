@@ -1,4 +1,5 @@
-"""`python -m grassroots report --as-of YYYY-MM-DD [--district NAME]`: the report into the outbox, unsent."""
+"""`python -m grassroots report --as-of YYYY-MM-DD [--district NAME] [--period month] [--docx]`: the report
+(and with --docx the 通报 draft) into the outbox, unsent."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import datetime as dt
 from grassroots.settings import Settings
 
 
-def run(as_of: dt.date, district: str | None, settings: Settings, *, period: str = "week") -> int:
+def run(as_of: dt.date, district: str | None, settings: Settings, *, period: str = "week",
+        docx: bool | None = None) -> int:
     """Write the city's (or the district's) report to $GRASSROOTS_HOME/outbox/; print the files."""
     from grassroots import warehouse
     from grassroots.report.send import write_outbox
@@ -21,7 +23,7 @@ def run(as_of: dt.date, district: str | None, settings: Settings, *, period: str
             if district not in known:
                 print(f"未知区县“{district}”：基础数据中的区县为 {'、'.join(known) or '（尚无基础数据）'}")
                 return 2
-        for path in write_outbox(settings, engine, as_of, district=district, period=period):
+        for path in write_outbox(settings, engine, as_of, district=district, period=period, docx=docx):
             print(path)
     finally:
         engine.dispose()

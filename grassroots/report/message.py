@@ -7,6 +7,7 @@
           text/html            (<img src="cid:...">)
           image/png ...        (Content-ID, inline)
       application/vnd.openxmlformats-officedocument.spreadsheetml.sheet (attachment)
+      application/vnd.openxmlformats-officedocument.wordprocessingml.document (the city's monthly 通报)
 """
 
 from __future__ import annotations
@@ -40,4 +41,7 @@ def build_message(report: Report, *, sender: str, recipients: Iterable[str] | st
                               filename=cid.split("@")[0] + ".png")
     msg.add_attachment(report.attachment, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1],
                        filename=report.attachment_name)
+    for document in report.documents:
+        msg.add_attachment(document.data, maintype=document.mime[0], subtype=document.mime[1],
+                           filename=document.name)
     return msg

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from grassroots.mail import DEFAULT_SENDER, SENDER_NAME, MailServer, what_to_check
 from grassroots.report import store, view
-from grassroots.report.build import Report, build_report
+from grassroots.report.build import Document, Report, build_report
 from grassroots.report.message import build_message
 from grassroots.settings import Settings
 from grassroots.warehouse import db
@@ -45,9 +45,11 @@ class ReportNotSent(RuntimeError):
 
 # --- figures --------------------------------------------------------------------------------
 
-def report_for(settings: Settings, engine: Engine, as_of: dt.date, period: str, scope: str) -> Report:
+def report_for(settings: Settings, engine: Engine, as_of: dt.date, period: str, scope: str, *,
+               docx: bool | None = None) -> Report:
     """Compute the scope's figures (and the previous period's) and build its report; the figures
-    are kept in metric_snapshots as what the report said."""
+    are kept in metric_snapshots as what the report said. The city's monthly report carries the
+    通报 draft (.docx) as a second attachment; `docx` True/False asks for it or not for any report."""
     from grassroots import metrics, metrics_store
 
     district = None if scope == view.CITY else scope
@@ -57,7 +59,18 @@ def report_for(settings: Settings, engine: Engine, as_of: dt.date, period: str, 
     metrics_store.store(engine, figures)
     metrics_store.store(engine, previous)
     history = _history(settings, engine, as_of, period, scope, previous)
-    return build_report(figures, previous, period=period, scope=scope, history=history)
+    report = build_report(figures, previous, period=period, scope=scope, history=history)
+    if docx if docx is not None else (period == "month" and scope == view.CITY):
+        report.documents.append(bulletin_document(engine, figures, period=period, scope=scope))
+    return report
+
+
+def bulletin_document(engine: Engine, figures: dict, *, period: str, scope: str) -> Document:
+    """The 通报 draft of the scope for the period of `figures`, as an attachment."""
+    from grassroots.report import bulletin
+
+    draft, data = bulletin.build(engine, figures, period=period, scope=scope)
+    return Document(draft.file_name, data, bulletin.DOCX_TYPE)
 
 
 def _history(settings: Settings, engine: Engine, as_of: dt.date, period: str, scope: str,
@@ -178,20 +191,23 @@ def send_reports(settings: Settings, engine: Engine, as_of: dt.date, period: str
 # --- the outbox (no sending) ----------------------------------------------------------------
 
 def write_outbox(settings: Settings, engine: Engine, as_of: dt.date, *, district: str | None = None,
-                 period: str = "week") -> list[Path]:
+                 period: str = "week", docx: bool | None = None) -> list[Path]:
     """Build the report of `district` (default the city) into $GRASSROOTS_HOME/outbox/ as .eml
-    (the message as it would be sent), .html (charts embedded, opens in a browser) and .xlsx."""
+    (the message as it would be sent), .html (charts embedded, opens in a browser) and .xlsx, and
+    the 通报 draft (.docx) when the report carries it (the city's monthly, or `docx` True)."""
     scope = district or view.CITY
     scopes, _ = recipients_by_scope(engine)
-    report = report_for(settings, engine, as_of, period, scope)
+    report = report_for(settings, engine, as_of, period, scope, docx=docx)
     message = build_message(report, sender=formataddr((SENDER_NAME, DEFAULT_SENDER)),
                             recipients=scopes.get(scope) or [], timezone=settings.timezone)
     out = settings.outbox
     out.mkdir(parents=True, exist_ok=True)
     stem = Path(report.attachment_name).stem
-    paths = [out / f"{stem}.eml", out / f"{stem}.html", out / report.attachment_name]
-    for path, data in zip(paths, (message.as_bytes(), report.browser_html().encode("utf-8"), report.attachment),
-                          strict=True):
+    paths = [out / f"{stem}.eml", out / f"{stem}.html", out / report.attachment_name,
+             *(out / d.name for d in report.documents)]
+    contents = (message.as_bytes(), report.browser_html().encode("utf-8"), report.attachment,
+                *(d.data for d in report.documents))
+    for path, data in zip(paths, contents, strict=True):
         tmp = path.with_name(path.name + ".part")
         tmp.write_bytes(data)
         tmp.replace(path)

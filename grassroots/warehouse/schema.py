@@ -148,6 +148,7 @@ findings = sa.Table(
 CASE_FIELDS = (
     "title", "source", "theme", "town", "paired_unit", "responsible_unit", "responsible_person",
     "lead_leader", "reported_on", "deadline", "status", "resolved_on", "progress_note", "funds_wan",
+    "exemplary",
 )
 
 

@@ -6,13 +6,13 @@
 -- cases changed after it are looked up in case_history. Cases first listed later are absent.
 SELECT c.district, c.case_id, c.title, c.source, c.theme, c.town, c.paired_unit,
        c.responsible_unit, c.responsible_person, c.lead_leader, c.reported_on, c.deadline,
-       c.status, c.resolved_on, c.as_of, c.submission_id
+       c.status, c.resolved_on, c.progress_note, c.funds_wan, c.exemplary, c.as_of, c.submission_id
   FROM cases c
  WHERE c.as_of <= :as_of
 UNION ALL
 SELECT h.district, h.case_id, h.title, h.source, h.theme, h.town, h.paired_unit,
        h.responsible_unit, h.responsible_person, h.lead_leader, h.reported_on, h.deadline,
-       h.status, h.resolved_on, h.as_of, h.submission_id
+       h.status, h.resolved_on, h.progress_note, h.funds_wan, h.exemplary, h.as_of, h.submission_id
   FROM cases c
   JOIN case_history h ON h.district = c.district AND h.case_id = c.case_id
  WHERE c.as_of > :as_of AND h.as_of <= :as_of
