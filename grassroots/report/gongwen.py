@@ -149,6 +149,7 @@ def _fonts(rpr, east_asian: str) -> None:
     for attr in ("w:ascii", "w:hAnsi", "w:cs"):
         fonts.set(qn(attr), LATIN_FONT)
     fonts.set(qn("w:eastAsia"), east_asian)
+    fonts.set(qn("w:hint"), "eastAsia")  # quotes and dashes in the Chinese font, not the Latin one
 
 
 def _run(p, text: str, font: str, size):
