@@ -74,14 +74,20 @@ class Draft:
 # --- the cases ------------------------------------------------------------------------------
 
 def cases_in_period(engine: Engine, as_of: dt.date, period: str, scope: str) -> list[dict]:
-    """The scope's cases that reached 取得实质性进展 or 已办结 in the period: their state at `as_of`
-    is one of those and differs from their state the day before the period began."""
+    """The scope's cases that reached 取得实质性进展 or 已办结 in the period: resolved on a day of the
+    period, or at 取得实质性进展 at `as_of` and not the day before the period began."""
     from grassroots import metrics
 
     start = metrics.period_start(as_of, period)
     now = cases_at(engine, as_of, scope)
     before = {(c["district"], c["case_id"]): c["status"] for c in cases_at(engine, start - dt.timedelta(days=1), scope)}
-    return [c for c in now if c["status"] in PROGRESSED and before.get((c["district"], c["case_id"])) != c["status"]]
+
+    def progressed(case: dict) -> bool:
+        if case["status"] == STATUS_RESOLVED and case.get("resolved_on"):  # as resolved_in_period counts it
+            return start <= case["resolved_on"] <= as_of
+        return case["status"] in PROGRESSED and before.get((case["district"], case["case_id"])) != case["status"]
+
+    return [c for c in now if progressed(c)]
 
 
 def cases_at(engine: Engine, as_of: dt.date, scope: str) -> list[dict]:
@@ -159,7 +165,8 @@ def _story(j: int, case: dict) -> Story:
     if responsible and responsible != actor:
         actor += f"（责任单位：{responsible}）"
     note = (case.get("progress_note") or "").strip().rstrip("。；;，,. ")
-    text = f"{actor}针对{district}{town}“{case.get('title') or ''}”问题"
+    title = case.get("title") or ""
+    text = f"{actor}针对{district}{town}“{title}”{'' if title.endswith('问题') else '问题'}"
     if note:
         text += f"，{note}"
     funds = case.get("funds_wan")

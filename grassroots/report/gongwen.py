@@ -57,8 +57,10 @@ def docx_bytes(draft: Draft) -> bytes:
 
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     _paragraph(doc, "附件", HEI_FONT, indent=False)
-    _paragraph(doc, draft.annex_title, TITLE_FONT, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False,
-               line=Pt(35), after=Pt(12))
+    name, _, when = draft.annex_title.partition("（")
+    _paragraph(doc, name, TITLE_FONT, SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, line=Pt(35))
+    _paragraph(doc, f"（{when}" if when else "", KAI_FONT, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False,
+               after=Pt(12))
     _table(doc, draft.annex_header, draft.annex_rows)
 
     out = io.BytesIO()
