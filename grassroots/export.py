@@ -87,7 +87,7 @@ class Table:
         schema: dict = {"fields": [f.descriptor() for f in self.fields]}
         if self.primary_key:
             schema["primaryKey"] = list(self.primary_key)
-        out = {"name": self.name, "title": self.title, "path": f"{self.name}.{fmt}", "format": fmt,
+        out = {"name": self.name, "type": "table", "title": self.title, "path": f"{self.name}.{fmt}", "format": fmt,
                "mediatype": MEDIA_TYPES[fmt], "schema": schema}
         if fmt != "parquet":
             out["encoding"] = "utf-8"
