@@ -205,6 +205,31 @@ def _chunks(target, size: int = 1 << 20):
             yield chunk
 
 
+@pages.get("/export.zip")
+def export_download(request: Request, as_of: dt.date | None = None, district: str | None = None,
+                    format: Literal["csv", "json", "parquet"] = "csv"):  # noqa: A002 (the command's option)
+    """The export of the command line (grassroots.export) as one zip, for the page's users."""
+    from grassroots import export
+
+    engine = _ready_engine(request)
+    if engine is None:
+        raise HTTPException(404, "数据仓库中还没有数据")
+    as_of = _as_of(request, engine, as_of)
+    district = district or None
+    if district and district not in _known_districts(engine):
+        raise HTTPException(404, f"没有名为 {district} 的区县")
+    rows = export.collect(engine, as_of, district, timezone=_settings(request).timezone)
+    data = export.zip_bytes(rows, as_of=as_of, district=district, fmt=format)
+    name = export.file_name(as_of, district, format)
+    return Response(data, media_type="application/zip",
+                    headers={"Content-Disposition": f"attachment; filename*=utf-8''{quote(name)}"})
+
+
+def _known_districts(engine) -> list[str]:
+    reference = warehouse.load_reference(engine)
+    return list(reference.districts) if reference else []
+
+
 @pages.get("/datadocs/{path:path}")
 def datadocs(request: Request, path: str):
     """The GX Data Docs site, only from $GRASSROOTS_HOME/datadocs."""
