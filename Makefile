@@ -23,11 +23,16 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	@touch $@
 
-# Debian packages: a CJK font for the report's charts, Chromium for the rendering tests.
+# Debian packages: a CJK font for the report's charts, Chromium for the rendering tests, LibreOffice
+# Writer and poppler-utils for the 通报 draft's rendering test (.docx -> PDF -> PNG).
 system-deps:
 	@{ fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && test -x /usr/bin/chromium; } || { \
 		echo "installing Debian packages: fonts-noto-cjk chromium"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk chromium > /dev/null; }
+	@{ command -v soffice && command -v pdftoppm; } > /dev/null || { \
+		echo "installing Debian packages: libreoffice-writer-nogui poppler-utils"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			libreoffice-writer-nogui poppler-utils > /dev/null; }
 
 install: system-deps $(VENV)/.installed
 
@@ -39,6 +44,7 @@ $(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
 # The demo: a fresh demo home, the demo inbox, the DAGs run end to end with `airflow dags test`,
 # the reports mailed to a local SMTP sink that writes them to the outbox.
 DEMO_AS_OF ?= 2026-11-27
+DEMO_MONTH_END ?= 2026-11-30
 DEMO_SMTP_PORT ?= 8025
 DEMO_ENV = GRASSROOTS_SETTLE_SECONDS=0 GRASSROOTS_RETRIES=0 GRASSROOTS_DEADLINE_FACTOR=0
 demo: install $(AIRFLOW_HOME)/airflow.db
@@ -60,6 +66,12 @@ demo: install $(AIRFLOW_HOME)/airflow.db
 		> $(GRASSROOTS_HOME)/logs/send_summary_report.log 2>&1; status=$$?; kill $$sink; wait $$sink 2>/dev/null; \
 		if [ $$status -ne 0 ]; then tail -40 $(GRASSROOTS_HOME)/logs/send_summary_report.log; exit 1; fi
 	@$(PY) -m grassroots report --as-of $(DEMO_AS_OF)
+	@echo "== the November 通报 draft (.docx) into the outbox"
+	@$(PY) -m grassroots report --as-of $(DEMO_MONTH_END) --period month --docx | grep '\.docx$$'
+	@echo "== the open export (CSV + datapackage.json) of $(DEMO_AS_OF), checked by frictionless"
+	@$(PY) -m grassroots export --as-of $(DEMO_AS_OF) --format csv --out $(GRASSROOTS_HOME)/export > /dev/null
+	@$(VENV)/bin/frictionless validate $(GRASSROOTS_HOME)/export/datapackage.json > $(GRASSROOTS_HOME)/logs/export_validation.log \
+		&& echo "$(GRASSROOTS_HOME)/export/datapackage.json: valid" || { tail -20 $(GRASSROOTS_HOME)/logs/export_validation.log; exit 1; }
 	@echo "== mailed: $$(ls $(GRASSROOTS_HOME)/outbox/sent | wc -l) messages in $(GRASSROOTS_HOME)/outbox/sent/"
 	@ls -1 $(GRASSROOTS_HOME)/outbox/sent | head -3
 	@echo "== UI: make ui, then http://localhost:8080 (DAGs, and the operators' page 基层走访)"
