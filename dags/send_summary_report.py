@@ -1,10 +1,10 @@
 """Mail the leaders' summary report: the city's to the city's recipients, each district its own slice.
 
 Mondays 08:30 the week that ended the day before, the 1st of the month 08:30 the month that ended
-the day before (Asia/Shanghai). Figures come from the warehouse as of that day. Every address
-gets each report once: a retry after a failure sends only what is still missing. By hand:
-trigger with params as_of (YYYY-MM-DD) and period (week | month). Mail goes through the Airflow
-connection `smtp_default`.
+the day before (Asia/Shanghai); the city's monthly mail also carries the 通报 draft (.docx). Figures
+come from the warehouse as of that day. Every address gets each report once: a retry after a
+failure sends only what is still missing. By hand: trigger with params as_of (YYYY-MM-DD) and
+period (week | month). Mail goes through the Airflow connection `smtp_default`.
 """
 
 from __future__ import annotations
