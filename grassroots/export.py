@@ -118,7 +118,7 @@ TABLES: tuple[Table, ...] = (
            Field("case_id", "string", VISITS_SHEET.column("case_ids").header, True)),
           ("district", "visit_key", "case_id")),
     *_reference_tables(),
-    Table("figures", "统计指标（metrics.md）",
+    Table("figures", "统计指标（metrics.md；“本期”为截至日期及此前共 7 天）",
           (Field("scope", "string", "范围", True, description="全市或区县名称"),
            Field("figure", "string", "指标", True, description="metrics.md 中的指标名"),
            Field("value", "number", "数值", description="比率为小数，如 0.595")),
