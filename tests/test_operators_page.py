@@ -20,6 +20,7 @@ from grassroots import clock, ingest, metrics, warehouse
 from grassroots import settings as settings_module
 from grassroots.settings import Settings
 from grassroots.warehouse.schema import submissions
+from tests.conftest import TEST_NOW
 from tests.ingest_samples import write_ledger, write_reference
 
 pytest_plugins = ("tests.db_fixtures",)
@@ -74,7 +75,8 @@ def city(tmp_path_factory):
     home = tmp_path_factory.mktemp("operators-page") / "home"
     (home / "inbox").mkdir(parents=True)
     settings = settings_module.load({"GRASSROOTS_HOME": str(home), "GRASSROOTS_SETTLE_SECONDS": "0"})
-    build_city(settings, _today(settings))
+    with clock.pinned(TEST_NOW):  # a module fixture runs before the autouse pin of each test
+        build_city(settings, _today(settings))
     return settings
 
 
