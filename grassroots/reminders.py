@@ -21,19 +21,9 @@ from grassroots import clock
 from grassroots.mail import MailServer
 from grassroots.settings import Settings
 from grassroots.warehouse import db
-from grassroots.warehouse.schema import UTCDateTime, metadata, utc_now
+from grassroots.warehouse.schema import reminders_sent, utc_now
 
 log = logging.getLogger(__name__)
-
-reminders_sent = sa.Table(
-    "reminders_sent", metadata,
-    sa.Column("period", sa.Text, primary_key=True),
-    sa.Column("period_end", sa.Date, primary_key=True),
-    sa.Column("district", sa.Text, primary_key=True),
-    sa.Column("email", sa.Text, primary_key=True),
-    sa.Column("message_id", sa.Text, nullable=False),
-    sa.Column("sent_at", UTCDateTime, nullable=False),
-)
 
 PERIOD_LABEL = {"week": "本周", "month": "本月"}
 
