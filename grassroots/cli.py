@@ -23,7 +23,8 @@ def cmd_template(args, settings) -> int:
     if args.district:
         from grassroots import warehouse
 
-        reference = warehouse.load_reference(warehouse.connect(settings.warehouse_url))
+        with warehouse.opened(settings.warehouse_url) as engine:
+            reference = warehouse.load_reference(engine)
     out = Path(args.out)
     for path in templates.write_templates(out, reference=reference, district=args.district):
         print(path)
@@ -79,7 +80,8 @@ def cmd_report(args, settings) -> int:
 def cmd_migrate(args, settings) -> int:
     from grassroots import warehouse
 
-    warehouse.upgrade(warehouse.connect(settings.warehouse_url))
+    with warehouse.opened(settings.warehouse_url):
+        pass
     print(f"warehouse at the newest schema: {settings.warehouse_url}")
     return 0
 

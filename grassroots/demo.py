@@ -23,9 +23,10 @@ from zoneinfo import ZoneInfo
 from grassroots import contract
 from grassroots.contract import STATUS_RESOLVED
 from grassroots.demo_plan import Case, Plan, expected_figures, plan_for, weekly_figures
+from grassroots.settings import DEFAULT_TIMEZONE
 from grassroots.templates import write_reference_workbook
 
-TIMEZONE = ZoneInfo("Asia/Shanghai")
+TIMEZONE = ZoneInfo(DEFAULT_TIMEZONE)
 REFERENCE_FILE = "_reference/基础数据.xlsx"
 REJECTED_DISTRICT, REJECTED_WEEK = "北仑区", 2  # its week-3 ledger is first sent with mistakes
 DUPLICATE_DISTRICT, DUPLICATE_WEEK = "江北区", 1  # its week-2 ledger is dropped twice

@@ -26,16 +26,15 @@ from grassroots import settings as settings_module
 from grassroots.findings import Finding, Unreadable, finding
 from grassroots.reference import Reference
 from grassroots.settings import Settings
+from grassroots.warehouse.lifecycle import Fate, State
 
 log = logging.getLogger(__name__)
 
-RECEIVED, READ, VALIDATED, MERGED, REJECTED, DONE = "received", "read", "validated", "merged", "rejected", "done"
+RECEIVED, READ, VALIDATED, MERGED, REJECTED, DONE = State  # the lifecycle (warehouse/lifecycle.py), in order
 
 
 def _engine(settings: Settings):
-    engine = warehouse.connect(settings.warehouse_url)
-    warehouse.upgrade(engine)
-    return engine
+    return warehouse.shared(settings.warehouse_url)
 
 
 def _order(rows: list[dict]) -> list[dict]:
@@ -65,7 +64,7 @@ def _reject(engine, settings: Settings, submission_id: int, findings: list[Findi
     warehouse.record_findings(engine, submission_id, findings)
     _save_findings(settings, submission_id, findings)
     warehouse.update_submission(
-        engine, submission_id, state=REJECTED, fate="rejected", rows_accepted=0,
+        engine, submission_id, state=REJECTED, fate=Fate.REJECTED, rows_accepted=0,
         reason=errors[0].reason if errors else "", errors=len(errors),
         warnings=len(findings) - len(errors), **fields)
 
@@ -247,7 +246,7 @@ def merge_submissions(settings: Settings) -> dict:
         if row["district"] == inbox.REFERENCE_FOLDER:
             reference = Reference.from_tables({t.sheet: t.values for t in sub.tables})
             warehouse.replace_reference(engine, reference)
-            warehouse.update_submission(engine, sid, state=MERGED, fate="accepted")
+            warehouse.update_submission(engine, sid, state=MERGED, fate=Fate.ACCEPTED)
             merged.append(sid)
             changed = True
             continue
@@ -282,7 +281,7 @@ def write_receipts(settings: Settings) -> dict:
         with tempfile.TemporaryDirectory() as tmp:
             local = receipts.write_receipt(
                 Path(row["archive_path"]), original_name=row["file_name"], sub=sub, findings=findings,
-                accepted=row["fate"] == "accepted", rows_total=row["rows_total"] or 0,
+                accepted=row["fate"] == Fate.ACCEPTED, rows_total=row["rows_total"] or 0,
                 rows_accepted=row["rows_accepted"] or 0, district=row["district"], out_dir=Path(tmp),
                 received_at=row["received_at"])
             target = inbox.receipt_folder(settings, row["district"])

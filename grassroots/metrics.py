@@ -20,13 +20,13 @@ from sqlalchemy.engine import Engine
 
 from grassroots import clock, contract
 from grassroots.metrics_queries import Params, run
+from grassroots.settings import DEFAULT_TIMEZONE
 from grassroots.warehouse import db
 
 CITY = contract.SCOPE_CITY
 PERIODS = ("week", "month")
 REFERENCE_FOLDER = "_reference"
 DUE_SOON_DAYS = 7
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 CASE_COUNTS = (
     "total", "not_started", "in_progress", "substantive", "resolved", "overdue", "due_soon", "open_cases",

@@ -27,12 +27,8 @@ def run(as_of: dt.date, district: str | None, as_json: bool, settings: Settings)
     """Print the figures of the city (or one district) at as_of; 0 when done."""
     from grassroots import warehouse
 
-    engine = warehouse.connect(settings.warehouse_url)
-    try:
-        warehouse.upgrade(engine)
+    with warehouse.opened(settings.warehouse_url) as engine:
         figures = metrics.compute(engine, as_of, district=district, timezone=settings.timezone)
-    finally:
-        engine.dispose()
     if as_json:
         data = {name: figures[name] for name in metrics.FIGURES}
         data |= {"as_of": figures["as_of"], "districts": figures["districts"]}

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from grassroots import clock
 from grassroots.mail import MailServer
-from grassroots.settings import Settings
+from grassroots.settings import DEFAULT_TIMEZONE, Settings
 from grassroots.warehouse import db
 from grassroots.warehouse.schema import reminders_sent, utc_now
 
@@ -78,7 +78,7 @@ def _cn(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def due(engine: Engine, period_end: dt.date, *, period: str = "week", timezone: str = "Asia/Shanghai") -> list[Reminder]:
+def due(engine: Engine, period_end: dt.date, *, period: str = "week", timezone: str = DEFAULT_TIMEZONE) -> list[Reminder]:
     """The reminders the period calls for: districts without an accepted ledger, with their addresses."""
     from grassroots import metrics, warehouse
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import mimetypes
-import threading
 from pathlib import Path
 from typing import Literal
 from urllib.parse import quote, urlencode
@@ -25,15 +24,15 @@ from grassroots import settings as settings_module
 from grassroots.operators_page import files, queries
 from grassroots.operators_page.auth import LoginRequired, on_login_required, require_login, wants_json
 from grassroots.settings import Settings
+from grassroots.warehouse import lifecycle
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SUBMISSIONS_PER_DISTRICT = 5
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Period = Literal["week", "month"]
 
-FATES = {"accepted": "已接收", "rejected": "已退回", "pending": "处理中"}
-STATES = {"received": "已登记", "read": "已读取", "validated": "已校验", "merged": "已入库", "rejected": "已退回",
-          "done": "已完成"}
+FATES = {f.value: label for f, label in lifecycle.FATE_LABELS.items()}
+STATES = {s.value: label for s, label in lifecycle.STATE_LABELS.items()}
 KINDS = {"ledger": "问题清单", "visits": "走访记录", "ledger+visits": "问题清单＋走访记录", "reference": "基础数据"}
 PERIODS = {"week": "周", "month": "月"}
 AS_OF_SOURCES = {"arrival": "按到达日期"}
@@ -86,17 +85,11 @@ def _settings(request: Request) -> Settings:
     return request.app.state.settings or settings_module.load()
 
 
-_engines_lock = threading.Lock()
 
 
 def _engine(request: Request):
-    """One engine per warehouse URL for the life of the app (connecting checks the database)."""
-    url = _settings(request).warehouse_url
-    engines = request.app.state.engines
-    with _engines_lock:
-        if url not in engines:
-            engines[url] = warehouse.connect(url)
-        return engines[url]
+    """The app's engine for the configured warehouse, kept between requests."""
+    return warehouse.shared(_settings(request).warehouse_url, migrate=False)  # the page only reads
 
 
 def _today(settings: Settings) -> dt.date:
@@ -289,7 +282,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="基层走访", dependencies=[Depends(require_login)], docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.settings = settings
-    app.state.engines = {}
     app.add_exception_handler(LoginRequired, on_login_required)
     app.add_exception_handler(warehouse.WarehouseUnavailable, _unavailable)
     app.add_exception_handler(StarletteHTTPException, _http_error)

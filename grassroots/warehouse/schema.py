@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
 from grassroots import clock
+from grassroots.warehouse.lifecycle import Fate, State
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -111,8 +112,8 @@ submissions = sa.Table(
     sa.Column("as_of", Date),
     sa.Column("as_of_source", Text),
     sa.Column("late", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("state", Text, nullable=False, server_default="received"),
-    sa.Column("fate", Text, nullable=False, server_default="pending"),
+    sa.Column("state", Text, nullable=False, server_default=State.RECEIVED.value),
+    sa.Column("fate", Text, nullable=False, server_default=Fate.PENDING.value),
     sa.Column("reason", Text),
     sa.Column("rows_total", sa.Integer),
     sa.Column("rows_accepted", sa.Integer),

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from grassroots.findings import Finding
 from grassroots.warehouse import db
+from grassroots.warehouse.lifecycle import Fate, State
 from grassroots.warehouse.schema import findings as findings_table
 from grassroots.warehouse.schema import submissions, utc_now
 
@@ -38,7 +39,7 @@ def register_submission(engine: Engine, *, checksum: str, district: str, inbox_p
     """(id, created): the same bytes registered twice, even by two runs at once, get one record."""
     values = dict(checksum=checksum, district=district, inbox_path=inbox_path, file_name=file_name,
                   archive_path=archive_path, size_bytes=size_bytes, received_at=received_at,
-                  state="received", fate="pending", updated_at=utc_now())
+                  state=State.RECEIVED, fate=Fate.PENDING, updated_at=utc_now())
     with db.write_transaction(engine) as conn:
         stmt = (_insert(conn)(submissions).values(**values)
                 .on_conflict_do_nothing(index_elements=["checksum"]).returning(submissions.c.id))
