@@ -12,7 +12,6 @@ anything unexpected becomes a rejection with a Chinese reason, not a crashed run
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import shutil
 import tempfile
@@ -42,27 +41,9 @@ def _order(rows: list[dict]) -> list[dict]:
     return sorted(rows, key=lambda r: (r["district"] != inbox.REFERENCE_FOLDER, r.get("as_of") or dt.date.min, r["id"]))
 
 
-def _findings_file(settings: Settings, submission_id: int) -> Path:
-    return staging.folder(settings, submission_id) / "findings.json"
-
-
-def _save_findings(settings: Settings, submission_id: int, findings: list[Finding]) -> None:
-    path = _findings_file(settings, submission_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps([f.as_dict() for f in findings], ensure_ascii=False), encoding="utf-8")
-
-
-def _load_findings(settings: Settings, submission_id: int) -> list[Finding]:
-    path = _findings_file(settings, submission_id)
-    if not path.exists():
-        return []
-    return [Finding(**f) for f in json.loads(path.read_text(encoding="utf-8"))]
-
-
 def _reject(engine, settings: Settings, submission_id: int, findings: list[Finding], **fields) -> None:
     errors = [f for f in findings if f.is_error]
     warehouse.record_findings(engine, submission_id, findings)
-    _save_findings(settings, submission_id, findings)
     warehouse.update_submission(
         engine, submission_id, state=REJECTED, fate=Fate.REJECTED, rows_accepted=0,
         reason=errors[0].reason if errors else "", errors=len(errors),
@@ -216,7 +197,6 @@ def validate_submissions(settings: Settings) -> dict:
             rejected.append(sid)
             continue
         warehouse.record_findings(engine, sid, findings)
-        _save_findings(settings, sid, findings)
         warehouse.update_submission(
             engine, sid, state=VALIDATED, errors=0, warnings=len(findings), rows_accepted=rows_accepted)
         accepted.append(sid)
@@ -277,7 +257,7 @@ def write_receipts(settings: Settings) -> dict:
         sid = row["id"]
         folder = staging.folder(settings, sid)
         sub = staging.load(folder) if (folder / "submission.json").exists() else None
-        findings = _load_findings(settings, sid)
+        findings = warehouse.submission_findings(engine, sid)
         with tempfile.TemporaryDirectory() as tmp:
             local = receipts.write_receipt(
                 Path(row["archive_path"]), original_name=row["file_name"], sub=sub, findings=findings,

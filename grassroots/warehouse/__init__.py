@@ -15,6 +15,7 @@ from grassroots.warehouse.submissions import (
     load_findings,
     record_findings,
     register_submission,
+    submission_findings,
     submissions_in_state,
     update_submission,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "register_submission",
     "replace_reference",
     "shared",
+    "submission_findings",
     "submissions_in_state",
     "update_submission",
     "upgrade",

@@ -134,6 +134,7 @@ findings = sa.Table(
     sa.Column("sheet", Text),
     sa.Column("row", sa.Integer),
     sa.Column("column_name", Text),
+    sa.Column("column_index", sa.Integer),  # 0-based position in the sheet: the receipt marks that cell
     sa.Column("value", Text),
     sa.Column("reason", Text),
     sa.Column("fix", Text),
