@@ -12,10 +12,12 @@ anything unexpected becomes a rejection with a Chinese reason, not a crashed run
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import shutil
 import tempfile
 import time
+from contextvars import ContextVar
 from dataclasses import asdict
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -32,8 +34,25 @@ log = logging.getLogger(__name__)
 RECEIVED, READ, VALIDATED, MERGED, REJECTED, DONE = State  # the lifecycle (warehouse/lifecycle.py), in order
 
 
+_step_engine: ContextVar = ContextVar("step_engine")
+
+
+def _step(run):
+    """An ingest step: it opens the warehouse once (at the newest schema) and disposes it when done."""
+    @functools.wraps(run)
+    def step(settings: Settings, *args, **kwargs):
+        with warehouse.opened(settings.warehouse_url) as engine:
+            token = _step_engine.set(engine)
+            try:
+                return run(settings, *args, **kwargs)
+            finally:
+                _step_engine.reset(token)
+    return step
+
+
 def _engine(settings: Settings):
-    return warehouse.shared(settings.warehouse_url)
+    """The warehouse of the step that is running (see `_step`)."""
+    return _step_engine.get()
 
 
 def _order(rows: list[dict]) -> list[dict]:
@@ -78,6 +97,7 @@ def _unchanged(candidate: inbox.Candidate, checksum: str) -> bool:
         return False  # gone or unreadable now: let the archive step say what happened
 
 
+@_step
 def receive_files(settings: Settings, ready: list[dict]) -> dict:
     """Archive and fingerprint every ready file; register the ones whose bytes are new."""
     engine = _engine(settings)
@@ -117,6 +137,7 @@ def _arrival_date(row: dict, settings: Settings) -> dt.date:
     return row["received_at"].astimezone(ZoneInfo(settings.timezone)).date()
 
 
+@_step
 def read_submissions(settings: Settings) -> dict:
     """Read every received file into staged canonical tables, or reject it with the reason."""
     from grassroots import reader
@@ -159,6 +180,7 @@ def read_submissions(settings: Settings) -> dict:
 
 # --- validate -------------------------------------------------------------------------------
 
+@_step
 def validate_submissions(settings: Settings) -> dict:
     """Check every read submission against the contract; any error rejects it as a whole."""
     from grassroots import validation
@@ -216,6 +238,7 @@ def _validated_reference(engine, settings: Settings) -> Reference | None:
 
 # --- merge ----------------------------------------------------------------------------------
 
+@_step
 def merge_submissions(settings: Settings) -> dict:
     """Merge every validated submission into the warehouse, each in its own transaction."""
     engine = _engine(settings)
@@ -246,6 +269,7 @@ def merge_submissions(settings: Settings) -> dict:
 
 # --- receipts -------------------------------------------------------------------------------
 
+@_step
 def write_receipts(settings: Settings) -> dict:
     """Put a receipt (回执) into the district's folder for every finished submission."""
     from grassroots import receipts

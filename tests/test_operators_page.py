@@ -379,7 +379,8 @@ def test_the_pages_read_a_postgresql_warehouse_alike(pg_database_url, token, tmp
             sid = next(r["submission_id"] for r in history)
             assert _get(client, token, f"/submissions/{sid}/receipt").status_code == 200
     finally:
-        warehouse.db.dispose_shared()
+        for engine in app.state.engines.values():
+            engine.dispose()
 
 
 def test_text_from_district_files_is_shown_as_text_never_as_markup(client, token, city):

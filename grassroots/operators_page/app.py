@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import mimetypes
+import threading
 from pathlib import Path
 from typing import Literal
 from urllib.parse import quote, urlencode
@@ -87,9 +88,18 @@ def _settings(request: Request) -> Settings:
 
 
 
+_engines_lock = threading.Lock()
+
+
 def _engine(request: Request):
-    """The app's engine for the configured warehouse, kept between requests."""
-    return warehouse.shared(_settings(request).warehouse_url, migrate=False)  # the page only reads
+    """One engine per warehouse URL for the life of the app (connecting checks the database; the page
+    only reads, so it never migrates)."""
+    url = _settings(request).warehouse_url
+    engines = request.app.state.engines
+    with _engines_lock:
+        if url not in engines:
+            engines[url] = warehouse.connect(url)
+        return engines[url]
 
 
 def _today(settings: Settings) -> dt.date:
@@ -282,6 +292,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="基层走访", dependencies=[Depends(require_login)], docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.settings = settings
+    app.state.engines = {}
     app.add_exception_handler(LoginRequired, on_login_required)
     app.add_exception_handler(warehouse.WarehouseUnavailable, _unavailable)
     app.add_exception_handler(StarletteHTTPException, _http_error)

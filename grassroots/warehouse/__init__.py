@@ -4,7 +4,7 @@ safely (one transaction per submission) into SQLite or PostgreSQL from the same 
 Schema: notes/SCHEMA.md, defined in `schema`, migrated by Alembic (`upgrade`).
 """
 
-from grassroots.warehouse.db import WarehouseUnavailable, connect, opened, shared, upgrade
+from grassroots.warehouse.db import WarehouseUnavailable, connect, opened, upgrade
 from grassroots.warehouse.merge import MergeResult, merge_submission
 from grassroots.warehouse.queries import district_summary, ledger_state
 from grassroots.warehouse.reference_store import load_reference, replace_reference
@@ -36,7 +36,6 @@ __all__ = [
     "record_findings",
     "register_submission",
     "replace_reference",
-    "shared",
     "submission_findings",
     "submissions_in_state",
     "update_submission",

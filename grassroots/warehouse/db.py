@@ -12,8 +12,6 @@ import contextlib
 import datetime as dt
 import re
 import sys
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -257,33 +255,6 @@ def opened(url: str | URL, *, migrate: bool = True) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
-
-
-_shared: OrderedDict[str, Engine] = OrderedDict()
-_shared_lock = threading.Lock()
-SHARED_ENGINES = 4
-
-
-def shared(url: str | URL, *, migrate: bool = True) -> Engine:
-    """The engine of a long-lived process (the ingest steps of one worker, the operators' page)
-    for `url`, at the newest schema: one connection pool per warehouse kept between calls, the
-    least recently used disposed beyond SHARED_ENGINES. Checking the schema costs one read."""
-    key = str(url)
-    with _shared_lock:
-        engine = _shared.pop(key, None) or connect(url)
-        _shared[key] = engine
-        while len(_shared) > SHARED_ENGINES:
-            _shared.popitem(last=False)[1].dispose()
-    if migrate:
-        upgrade(engine)
-    return engine
-
-
-def dispose_shared() -> None:
-    """Close every shared engine's connections (a test that drops its database; process exit)."""
-    with _shared_lock:
-        while _shared:
-            _shared.popitem()[1].dispose()
 
 
 def upgrade(engine: Engine) -> None:
