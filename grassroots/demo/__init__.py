@@ -393,7 +393,7 @@ def write_demo(inbox: Path, *, final_as_of: dt.date = dt.date(2026, 11, 27), see
     plan = plan_for(final_as_of, seed)
     reference = plan.reference
     out = _Inbox(Path(inbox))
-    ref_record = _Written(REFERENCE_FILE, "_reference", plan.weeks[0] - dt.timedelta(days=7), [], "reference", 9 * 60)
+    ref_record = _Written(REFERENCE_FILE, contract.REFERENCE_FOLDER, plan.weeks[0] - dt.timedelta(days=7), [], "reference", 9 * 60)
     write_reference_workbook(out.root / REFERENCE_FILE, reference)
     pin_workbook_times(out.root / REFERENCE_FILE, ref_record.dropped_at)
     out.add(ref_record)

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grassroots import clock
+from grassroots import clock, contract
 from grassroots.settings import Settings
 
-REFERENCE_FOLDER = "_reference"
+REFERENCE_FOLDER = contract.REFERENCE_FOLDER
 RECEIPT_FOLDER = "回执"
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 _TEMPORARY = re.compile(r"^(~\$|\.~lock\.|~|\.)|(\.tmp|\.part|\.crdownload|\.swp|#)$", re.IGNORECASE)

@@ -25,7 +25,7 @@ from grassroots.warehouse import db
 
 CITY = contract.SCOPE_CITY
 PERIODS = ("week", "month")
-REFERENCE_FOLDER = "_reference"
+REFERENCE_FOLDER = contract.REFERENCE_FOLDER
 DUE_SOON_DAYS = 7
 
 CASE_COUNTS = (

@@ -13,7 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
-from grassroots import clock
+from grassroots import clock, contract
 from grassroots.findings import Finding, Unreadable
 from grassroots.intake import reader
 from grassroots.reference import Reference
@@ -22,7 +22,7 @@ from grassroots.settings import Settings
 log = logging.getLogger(__name__)
 
 ACCEPTED, REJECTED, UNREADABLE = 0, 1, 2
-REFERENCE_FOLDER = "_reference"
+REFERENCE_FOLDER = contract.REFERENCE_FOLDER
 _WORKBOOKS = (".xlsx", ".xlsm", ".xls")
 
 

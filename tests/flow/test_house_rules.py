@@ -65,3 +65,10 @@ def test_schedules_follow_the_configured_time_zone(monkeypatch):
         monkeypatch.delenv("GRASSROOTS_TIMEZONE")
         importlib.reload(dag_support)
     assert dag_support.TIMEZONE == settings.DEFAULT_TIMEZONE
+
+
+def test_the_city_and_the_reference_folder_are_named_once():
+    names = ('"全市"', '"_reference"')
+    offenders = [str(p.relative_to(ROOT)) for p in CODE
+                 if p.name != "contract.py" and p.parent.name != "demo" and any(n in _code(p) for n in names)]
+    assert offenders == [], "use contract.SCOPE_CITY and contract.REFERENCE_FOLDER"
