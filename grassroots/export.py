@@ -134,19 +134,16 @@ SCALAR_FIGURES = tuple(name for name in metrics.FIGURES
 def collect(engine: Engine, as_of: dt.date, district: str | None = None, *,
             timezone: str = metrics.DEFAULT_TIMEZONE) -> dict[str, list[dict]]:
     """Every table's rows at `as_of` for the city or one district."""
-    from grassroots.metrics_queries import run
-    from grassroots.report.bulletin import _params
     from grassroots.warehouse import db
 
-    scope = district or contract.SCOPE_CITY
-    params = _params(as_of, scope)
+    params = {"as_of": as_of, "scope": district or contract.SCOPE_CITY}
+    case_dates = ("reported_on", "deadline", "resolved_on", "as_of")
     with db.guard(engine), db.read_connection(engine) as conn:
         rows = {
-            "cases": run(conn, "select_cases_at", params, dates=("reported_on", "deadline", "resolved_on", "as_of")),
-            "case_history": run(conn, "select_case_history_at", params,
-                                dates=("reported_on", "deadline", "resolved_on", "as_of")),
-            "visits": run(conn, "select_visits_at", params, dates=("visit_date", "first_as_of")),
-            "visit_cases": run(conn, "select_visit_case_links_at", params),
+            "cases": db.run_sql(conn, "select_cases_at", params, dates=case_dates),
+            "case_history": db.run_sql(conn, "select_case_history_at", params, dates=case_dates),
+            "visits": db.run_sql(conn, "select_visits_at", params, dates=("visit_date", "first_as_of")),
+            "visit_cases": db.run_sql(conn, "select_visit_case_links_at", params),
         }
     rows["cases"].sort(key=lambda r: (r["district"], r["case_id"]))
     rows.update(_reference(engine, district))

@@ -92,21 +92,11 @@ def cases_in_period(engine: Engine, as_of: dt.date, period: str, scope: str) -> 
 
 def cases_at(engine: Engine, as_of: dt.date, scope: str) -> list[dict]:
     """Every case of the scope as it stood at `as_of` (include/sql/select_cases_at.sql)."""
-    from grassroots.metrics_queries import run
     from grassroots.warehouse import db
 
     with db.guard(engine), db.read_connection(engine) as conn:
-        return run(conn, "select_cases_at", _params(as_of, scope),
-                   dates=("reported_on", "deadline", "resolved_on", "as_of"))
-
-
-def _params(as_of: dt.date, scope: str):
-    from grassroots import metrics
-    from grassroots.metrics_queries import Params
-
-    moment = dt.datetime.combine(as_of, dt.time(), dt.UTC)
-    return Params(as_of=as_of, period_start=as_of, due_soon_end=as_of, scope=scope, received_from=moment,
-                  received_until=moment, reference_folder=metrics.REFERENCE_FOLDER)
+        return db.run_sql(conn, "select_cases_at", {"as_of": as_of, "scope": scope},
+                          dates=("reported_on", "deadline", "resolved_on", "as_of"))
 
 
 def substance(case: dict) -> tuple:
