@@ -14,14 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import shutil
 import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from grassroots import archive, clock, contract, inbox, staging, warehouse
+from grassroots import archive, clock, contract, inbox, staging, storage, warehouse
 from grassroots import settings as settings_module
 from grassroots.findings import Finding, Unreadable, finding
 from grassroots.reference import Reference
@@ -43,7 +42,7 @@ def _order(rows: list[dict]) -> list[dict]:
     return sorted(rows, key=lambda r: (r["district"] != inbox.REFERENCE_FOLDER, r.get("as_of") or dt.date.min, r["id"]))
 
 
-def _findings_file(settings: Settings, submission_id: int) -> Path:
+def _findings_file(settings: Settings, submission_id: int):
     return staging.folder(settings, submission_id) / "findings.json"
 
 
@@ -144,17 +143,18 @@ def read_submissions(settings: Settings) -> dict:
     engine = _engine(settings)
     done, rejected = [], []
     for row in _order(warehouse.submissions_in_state(engine, RECEIVED)):
-        sid, path = row["id"], Path(row["archive_path"])
+        sid = row["id"]
         try:
-            if row["district"] == inbox.REFERENCE_FOLDER:
-                tables = reader.read_reference(path, settings, name=row["file_name"])
-                sub = reader.Submission(row["file_name"], row["checksum"], None, "", list(tables.values()))
-                kind = contract.REFERENCE
-                if not tables:
-                    raise Unreadable(finding("reference_missing_sheet", sheet="区县"))
-            else:
-                sub = reader.read_submission(path, settings, name=row["file_name"], checksum=row["checksum"])
-                kind = "+".join(t.kind for t in sub.tables)
+            with storage.local_copy(storage.as_path(row["archive_path"])) as path:
+                if row["district"] == inbox.REFERENCE_FOLDER:
+                    tables = reader.read_reference(path, settings, name=row["file_name"])
+                    sub = reader.Submission(row["file_name"], row["checksum"], None, "", list(tables.values()))
+                    kind = contract.REFERENCE
+                    if not tables:
+                        raise Unreadable(finding("reference_missing_sheet", sheet="区县"))
+                else:
+                    sub = reader.read_submission(path, settings, name=row["file_name"], checksum=row["checksum"])
+                    kind = "+".join(t.kind for t in sub.tables)
         except Unreadable as exc:
             _reject(engine, settings, sid, [exc.finding])
             rejected.append(sid)
@@ -181,9 +181,14 @@ def read_submissions(settings: Settings) -> dict:
 
 def validate_submissions(settings: Settings) -> dict:
     """Check every read submission against the contract; any error rejects it as a whole."""
+    engine = _engine(settings)
+    with storage.local_folder(settings.datadocs) as datadocs:
+        return _validate_each(engine, settings, datadocs)
+
+
+def _validate_each(engine, settings: Settings, datadocs: Path) -> dict:
     from grassroots import validation
 
-    engine = _engine(settings)
     accepted, rejected, waiting = [], [], []
     pending_reference = _validated_reference(engine, settings)
     for row in _order(warehouse.submissions_in_state(engine, READ)):
@@ -192,7 +197,7 @@ def validate_submissions(settings: Settings) -> dict:
             sub = staging.load(staging.folder(settings, sid))
             if row["district"] == inbox.REFERENCE_FOLDER:
                 ref, findings = validation.validate_reference({t.sheet: t for t in sub.tables},
-                                                              datadocs_dir=settings.datadocs)
+                                                              datadocs_dir=datadocs)
                 ok, rows_accepted = ref is not None, sum(t.rows for t in sub.tables)
                 pending_reference = ref or pending_reference
             else:
@@ -203,10 +208,11 @@ def validate_submissions(settings: Settings) -> dict:
                     continue
                 result = validation.validate_submission(
                     sub, reference, district=row["district"], as_of=sub.as_of,
-                    previous=warehouse.ledger_state(engine, row["district"]), datadocs_dir=settings.datadocs)
+                    previous=warehouse.ledger_state(engine, row["district"]), datadocs_dir=datadocs)
                 findings, ok, rows_accepted = result.findings, result.accepted, result.rows_accepted
                 if result.datadocs:
-                    warehouse.update_submission(engine, sid, datadocs_path=str(result.datadocs))
+                    page = storage.stored_as(result.datadocs, datadocs, settings.datadocs)
+                    warehouse.update_submission(engine, sid, datadocs_path=str(page))
         except warehouse.WarehouseUnavailable:
             raise  # the task fails and retries; the submission stays read, not rejected
         except Exception as exc:
@@ -279,17 +285,16 @@ def write_receipts(settings: Settings) -> dict:
         folder = staging.folder(settings, sid)
         sub = staging.load(folder) if (folder / "submission.json").exists() else None
         findings = _load_findings(settings, sid)
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, storage.local_copy(storage.as_path(row["archive_path"])) as source:
             local = receipts.write_receipt(
-                Path(row["archive_path"]), original_name=row["file_name"], sub=sub, findings=findings,
+                source, original_name=row["file_name"], sub=sub, findings=findings,
                 accepted=row["fate"] == "accepted", rows_total=row["rows_total"] or 0,
                 rows_accepted=row["rows_accepted"] or 0, district=row["district"], out_dir=Path(tmp),
                 received_at=row["received_at"])
             target = inbox.receipt_folder(settings, row["district"])
             target.mkdir(parents=True, exist_ok=True)
             destination = target / local.name
-            with local.open("rb") as src, destination.open("wb") as dst:
-                shutil.copyfileobj(src, dst)
+            storage.copy_file(local, destination)
         warehouse.update_submission(engine, sid, state=DONE, receipt_path=str(destination))
         staging.discard(settings, sid)
         written.append(sid)

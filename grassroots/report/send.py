@@ -19,6 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from grassroots import storage
 from grassroots.mail import DEFAULT_SENDER, SENDER_NAME, MailServer, what_to_check
 from grassroots.report import store, view
 from grassroots.report.build import Report, build_report
@@ -178,9 +179,10 @@ def send_reports(settings: Settings, engine: Engine, as_of: dt.date, period: str
 # --- the outbox (no sending) ----------------------------------------------------------------
 
 def write_outbox(settings: Settings, engine: Engine, as_of: dt.date, *, district: str | None = None,
-                 period: str = "week") -> list[Path]:
-    """Build the report of `district` (default the city) into $GRASSROOTS_HOME/outbox/ as .eml
-    (the message as it would be sent), .html (charts embedded, opens in a browser) and .xlsx."""
+                 period: str = "week") -> list:
+    """Build the report of `district` (default the city) into the outbox of the file store
+    (GRASSROOTS_FILE_STORE, by default $GRASSROOTS_HOME/outbox/) as .eml (the message as it would
+    be sent), .html (charts embedded, opens in a browser) and .xlsx."""
     scope = district or view.CITY
     scopes, _ = recipients_by_scope(engine)
     report = report_for(settings, engine, as_of, period, scope)
@@ -192,6 +194,9 @@ def write_outbox(settings: Settings, engine: Engine, as_of: dt.date, *, district
     paths = [out / f"{stem}.eml", out / f"{stem}.html", out / report.attachment_name]
     for path, data in zip(paths, (message.as_bytes(), report.browser_html().encode("utf-8"), report.attachment),
                           strict=True):
+        if not storage.is_local(path):  # an object store shows a file once it is whole
+            path.write_bytes(data)
+            continue
         tmp = path.with_name(path.name + ".part")
         tmp.write_bytes(data)
         tmp.replace(path)
