@@ -189,6 +189,10 @@ class SeveralHostsCluster(AirflowCluster):
         self.wait_until(lambda: " ready." in service.log.read_text(errors="replace"), STARTUP_LIMIT_S,
                         f"the Celery worker on {host.name} to be ready")
 
+    def lose(self, host: str) -> None:
+        """kill -9 of the host's worker and every task it runs: the host is gone (and stays gone)."""
+        self.services.pop(f"worker-{host}").kill()
+
     def take_over(self, dead: str, by: str) -> None:
         """The worker on `by` also consumes the queue of the dead host (celery control add_consumer),
         as an operator does when a host is gone for good."""

@@ -163,7 +163,7 @@ def test_a_worker_host_killed_inside_a_merge_is_replaced_by_the_other(cluster):
     [sub] = _submission(cluster, ledger.name)
     assert sub["state"] == "validated" and _history_of(cluster, sub["id"]) == []
     [victim] = cluster.runs_with_task(INGEST, "merge_submissions", "running")
-    cluster.kill("worker-host-a")
+    cluster.lose("host-a")
     cluster.take_over("host-a", by="host-b")
 
     assert cluster.wait_for_run(INGEST, victim, RUN_LIMIT_S) == "success"
