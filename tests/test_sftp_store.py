@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from grassroots import inbox, ingest, warehouse
 from grassroots import settings as settings_module
+from grassroots.operators_page import files
 from grassroots.report.send import write_outbox
 from grassroots.warehouse.schema import cases, submissions
 from tests import sftp_server
@@ -96,6 +97,10 @@ def test_a_ledger_on_sftp_ends_in_the_warehouse_with_its_receipt_written_back(re
     assert (archived / "海曙区问题清单.xlsx.sha256").read_text().startswith(ledger["checksum"])
     assert ledger["datadocs_path"] and ledger["datadocs_path"].startswith("sftp://")
     assert (store_dir / "datadocs" / "index.html").is_file()
+    page = files.datadocs_relative(settings, ledger["datadocs_path"])  # what the operators' page links to
+    assert page and page.startswith("validations/")
+    assert b"<html" in files.datadocs_file(settings, page).read_bytes().lower()
+    assert files.datadocs_file(settings, "../inbox/海曙区/海曙区问题清单.xlsx") is None
     assert not _files(store_dir / "staging")
     # nothing but the warehouse on the worker's own disk
     assert {p.name.split("-")[0] for p in home.rglob("*") if p.is_file()} == {"warehouse.db"}
