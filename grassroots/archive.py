@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grassroots import storage
-from grassroots.inbox import Candidate, as_path, safe_name
+from grassroots.inbox import Candidate, safe_name
 from grassroots.settings import Settings
+from grassroots.storage import as_path
 
 CHUNK = 1 << 20
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from grassroots import clock
 from grassroots.settings import Settings
-from grassroots.storage import as_path  # noqa: F401 - also used as inbox.as_path
+from grassroots.storage import as_path
 
 REFERENCE_FOLDER = "_reference"
 RECEIPT_FOLDER = "回执"

@@ -42,7 +42,7 @@ def receipt(settings: Settings, stored: str | None):
         parts = tuple(stored[len(root):].split("/"))
         if any(p in ("", ".", "..") or "\\" in p for p in parts) or not _is_receipt_name(parts):
             return None
-        target = inbox.as_path(stored)
+        target = storage.as_path(stored)
         return target if target.is_file() else None
     path = Path(stored.removeprefix("file://"))
     if not path.is_absolute():
