@@ -4,8 +4,8 @@
 
 Reads a --rows ledger once, then times, for a local file store (the default, GRASSROOTS_HOME) and
 for one on a real SFTP server on loopback (OpenSSH, as tests/sftp_server.py starts it): archiving
-the file, staging.save (read task), staging.load (validate and merge tasks each do it) and
-staging.discard, per file, over --files files. Baseline: the local store, i.e. one host.
+the file, handoff.save (read task), handoff.load (validate and merge tasks each do it) and
+handoff.discard, per file, over --files files. Baseline: the local store, i.e. one host.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from grassroots import archive, inbox, reader, staging
 from grassroots import settings as settings_module
+from grassroots.intake import archive, handoff, inbox, reader
 
 
 def _settings(home: Path, store: str, inbox_url: str):
@@ -34,16 +34,16 @@ def _round(settings, ledger: Path, files: int) -> dict[str, float]:
         started = time.perf_counter()
         archive.archive_file(found, settings)
         timings["archive"].append(time.perf_counter() - started)
-        target = staging.folder(settings, n + 1)
+        target = handoff.folder(settings, n + 1)
         started = time.perf_counter()
-        staging.save(sub, target)
+        handoff.save(sub, target)
         timings["save"].append(time.perf_counter() - started)
         started = time.perf_counter()
-        staging.load(target)
-        staging.load(target)
+        handoff.load(target)
+        handoff.load(target)
         timings["load x2"].append(time.perf_counter() - started)
         started = time.perf_counter()
-        staging.discard(settings, n + 1)
+        handoff.discard(settings, n + 1)
         timings["discard"].append(time.perf_counter() - started)
     return {k: statistics.median(v) for k, v in timings.items()}
 
@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rows", type=int, default=3000)
     parser.add_argument("--files", type=int, default=5)
     args = parser.parse_args(argv)
-    from tests import sftp_server
-    from tests.ingest_samples import ledger_rows, settle, write_ledger
+    from tests.samples import sftp_server
+    from tests.samples.ingest import ledger_rows, settle, write_ledger
 
     with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
         work = Path(tmp)

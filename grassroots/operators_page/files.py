@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from grassroots import inbox, storage
+from grassroots import storage
+from grassroots.intake import inbox
 from grassroots.settings import Settings
 
 RECEIPT_SUFFIX = ".xlsx"

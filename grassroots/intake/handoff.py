@@ -1,0 +1,84 @@
+"""Hand a read submission from one task to the next without reading the file twice.
+
+The read task writes each table (cleaned text and typed values) as Parquet plus a small JSON
+description under staging/<submission id>/ of the file store (GRASSROOTS_FILE_STORE, by default
+$GRASSROOTS_HOME), which every worker reaches: validation and the merge may run on another host.
+The folder is removed once the submission's receipt is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pandas as pd
+
+from grassroots import storage
+from grassroots.findings import Finding
+from grassroots.intake.reader import Submission, Table
+from grassroots.settings import Settings
+
+
+def folder(settings: Settings, submission_id: int):
+    return settings.staging / str(int(submission_id))
+
+
+def _write_parquet(frame: pd.DataFrame, path) -> None:
+    if storage.is_local(path):
+        frame.to_parquet(path)
+        return
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)
+    path.write_bytes(buffer.getvalue())
+
+
+def _read_parquet(path) -> pd.DataFrame:
+    if storage.is_local(path):
+        return pd.read_parquet(path)
+    return pd.read_parquet(io.BytesIO(path.read_bytes()))
+
+
+def save(sub: Submission, target) -> None:
+    storage.remove_tree(target)
+    target.mkdir(parents=True, exist_ok=True)
+    tables = []
+    for n, table in enumerate(sub.tables):
+        _write_parquet(table.text, target / f"{n}-text.parquet")
+        _write_parquet(table.values, target / f"{n}-values.parquet")
+        tables.append({
+            "kind": table.kind,
+            "sheet": table.sheet,
+            "header_row": table.header_row,
+            "headers": {k: list(v) for k, v in table.headers.items()},
+            "findings": [f.as_dict() for f in table.findings],
+        })
+    meta = {
+        "file_name": sub.file_name,
+        "checksum": sub.checksum,
+        "as_of": sub.as_of.isoformat() if sub.as_of else None,
+        "as_of_source": sub.as_of_source,
+        "tables": tables,
+    }
+    (target / "submission.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def load(target) -> Submission:
+    meta = json.loads((target / "submission.json").read_text(encoding="utf-8"))
+    tables = []
+    for n, t in enumerate(meta["tables"]):
+        tables.append(Table(
+            kind=t["kind"],
+            sheet=t["sheet"],
+            header_row=t["header_row"],
+            headers={k: (v[0], v[1]) for k, v in t["headers"].items()},
+            text=_read_parquet(target / f"{n}-text.parquet"),
+            values=_read_parquet(target / f"{n}-values.parquet"),
+            findings=[Finding(**f) for f in t["findings"]],
+        ))
+    as_of = dt.date.fromisoformat(meta["as_of"]) if meta["as_of"] else None
+    return Submission(meta["file_name"], meta["checksum"], as_of, meta["as_of_source"], tables)
+
+
+def discard(settings: Settings, submission_id: int) -> None:
+    storage.remove_tree(folder(settings, submission_id))
