@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import shutil
 import tempfile
 import time
 from contextvars import ContextVar
@@ -22,7 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from grassroots import clock, contract, warehouse
+from grassroots import clock, contract, storage, warehouse
 from grassroots import settings as settings_module
 from grassroots.findings import Finding, Unreadable, finding
 from grassroots.intake import archive, handoff, inbox
@@ -146,17 +145,18 @@ def read_submissions(settings: Settings) -> dict:
     engine = _engine(settings)
     done, rejected = [], []
     for row in _order(warehouse.submissions_in_state(engine, RECEIVED)):
-        sid, path = row["id"], Path(row["archive_path"])
+        sid = row["id"]
         try:
-            if row["district"] == inbox.REFERENCE_FOLDER:
-                tables = reader.read_reference(path, settings, name=row["file_name"])
-                sub = reader.Submission(row["file_name"], row["checksum"], None, "", list(tables.values()))
-                kind = contract.REFERENCE
-                if not tables:
-                    raise Unreadable(finding("reference_missing_sheet", sheet="区县"))
-            else:
-                sub = reader.read_submission(path, settings, name=row["file_name"], checksum=row["checksum"])
-                kind = "+".join(t.kind for t in sub.tables)
+            with storage.local_copy(storage.as_path(row["archive_path"])) as path:
+                if row["district"] == inbox.REFERENCE_FOLDER:
+                    tables = reader.read_reference(path, settings, name=row["file_name"])
+                    sub = reader.Submission(row["file_name"], row["checksum"], None, "", list(tables.values()))
+                    kind = contract.REFERENCE
+                    if not tables:
+                        raise Unreadable(finding("reference_missing_sheet", sheet="区县"))
+                else:
+                    sub = reader.read_submission(path, settings, name=row["file_name"], checksum=row["checksum"])
+                    kind = "+".join(t.kind for t in sub.tables)
         except Unreadable as exc:
             _reject(engine, settings, sid, [exc.finding])
             rejected.append(sid)
@@ -184,9 +184,14 @@ def read_submissions(settings: Settings) -> dict:
 @_step
 def validate_submissions(settings: Settings) -> dict:
     """Check every read submission against the contract; any error rejects it as a whole."""
+    engine = _engine(settings)
+    with storage.local_folder(settings.datadocs) as datadocs:
+        return _validate_each(engine, settings, datadocs)
+
+
+def _validate_each(engine, settings: Settings, datadocs: Path) -> dict:
     from grassroots import validation
 
-    engine = _engine(settings)
     accepted, rejected, waiting = [], [], []
     pending_reference = _validated_reference(engine, settings)
     for row in _order(warehouse.submissions_in_state(engine, READ)):
@@ -195,7 +200,7 @@ def validate_submissions(settings: Settings) -> dict:
             sub = handoff.load(handoff.folder(settings, sid))
             if row["district"] == inbox.REFERENCE_FOLDER:
                 ref, findings = validation.validate_reference({t.sheet: t for t in sub.tables},
-                                                              datadocs_dir=settings.datadocs)
+                                                              datadocs_dir=datadocs)
                 ok, rows_accepted = ref is not None, sum(t.rows for t in sub.tables)
                 pending_reference = ref or pending_reference
             else:
@@ -206,10 +211,11 @@ def validate_submissions(settings: Settings) -> dict:
                     continue
                 result = validation.validate_submission(
                     sub, reference, district=row["district"], as_of=sub.as_of,
-                    previous=warehouse.ledger_state(engine, row["district"]), datadocs_dir=settings.datadocs)
+                    previous=warehouse.ledger_state(engine, row["district"]), datadocs_dir=datadocs)
                 findings, ok, rows_accepted = result.findings, result.accepted, result.rows_accepted
                 if result.datadocs:
-                    warehouse.update_submission(engine, sid, datadocs_path=str(result.datadocs))
+                    page = storage.stored_as(result.datadocs, datadocs, settings.datadocs)
+                    warehouse.update_submission(engine, sid, datadocs_path=str(page))
         except warehouse.WarehouseUnavailable:
             raise  # the task fails and retries; the submission stays read, not rejected
         except Exception as exc:
@@ -283,17 +289,16 @@ def write_receipts(settings: Settings) -> dict:
         folder = handoff.folder(settings, sid)
         sub = handoff.load(folder) if (folder / "submission.json").exists() else None
         findings = warehouse.submission_findings(engine, sid)
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, storage.local_copy(storage.as_path(row["archive_path"])) as source:
             local = receipts.write_receipt(
-                Path(row["archive_path"]), original_name=row["file_name"], sub=sub, findings=findings,
+                source, original_name=row["file_name"], sub=sub, findings=findings,
                 accepted=row["fate"] == Fate.ACCEPTED, rows_total=row["rows_total"] or 0,
                 rows_accepted=row["rows_accepted"] or 0, district=row["district"], out_dir=Path(tmp),
                 received_at=row["received_at"])
             target = inbox.receipt_folder(settings, row["district"])
             target.mkdir(parents=True, exist_ok=True)
             destination = target / local.name
-            with local.open("rb") as src, destination.open("wb") as dst:
-                shutil.copyfileobj(src, dst)
+            storage.copy_file(local, destination)
         warehouse.update_submission(engine, sid, state=DONE, receipt_path=str(destination))
         handoff.discard(settings, sid)
         written.append(sid)

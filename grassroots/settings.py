@@ -12,6 +12,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from grassroots import storage
+
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 """The campaign's zone when GRASSROOTS_TIMEZONE is not set; every default zone in the package."""
 
@@ -19,9 +21,13 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 @dataclass(frozen=True)
 class Settings:
     home: Path
-    """GRASSROOTS_HOME: holds inbox/, archive/, outbox/, datadocs/ and the SQLite warehouse."""
+    """GRASSROOTS_HOME: the local default of the inbox, the file store and the SQLite warehouse."""
     inbox: str
     """GRASSROOTS_INBOX: where districts drop files; any ObjectStoragePath URL or a local path."""
+    file_store: str
+    """GRASSROOTS_FILE_STORE: where tasks leave files for each other (staging/, archive/, datadocs/,
+    outbox/), reached by every worker: a local path (default GRASSROOTS_HOME) or an ObjectStoragePath
+    URL such as sftp://<connection>@/srv/grassroots or s3://<connection>@bucket/grassroots."""
     warehouse_url: str
     """GRASSROOTS_WAREHOUSE_URL: SQLAlchemy URL of the warehouse."""
     settle_seconds: int
@@ -50,16 +56,25 @@ class Settings:
     """GRASSROOTS_SUBMISSION_DEADLINE: weekday and local time each week's ledger is due ('FRI 18:00')."""
 
     @property
-    def archive(self) -> Path:
-        return self.home / "archive"
+    def store(self):
+        """The file store as a path object (pathlib when local, ObjectStoragePath otherwise)."""
+        return storage.as_path(self.file_store)
 
     @property
-    def outbox(self) -> Path:
-        return self.home / "outbox"
+    def archive(self):
+        return self.store / "archive"
 
     @property
-    def datadocs(self) -> Path:
-        return self.home / "datadocs"
+    def outbox(self):
+        return self.store / "outbox"
+
+    @property
+    def datadocs(self):
+        return self.store / "datadocs"
+
+    @property
+    def staging(self):
+        return self.store / "staging"
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
@@ -89,6 +104,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
     return Settings(
         home=home,
         inbox=env.get("GRASSROOTS_INBOX") or str(home / "inbox"),
+        file_store=env.get("GRASSROOTS_FILE_STORE") or str(home),
         warehouse_url=env.get("GRASSROOTS_WAREHOUSE_URL") or f"sqlite:///{home / 'warehouse.db'}",
         settle_seconds=_int(env, "GRASSROOTS_SETTLE_SECONDS", 30),
         max_file_mb=_int(env, "GRASSROOTS_MAX_FILE_MB", 100),

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grassroots.intake.inbox import Candidate, as_path, safe_name
+from grassroots import storage
+from grassroots.intake.inbox import Candidate, safe_name
 from grassroots.settings import Settings
+from grassroots.storage import as_path
 
 CHUNK = 1 << 20
 
@@ -21,7 +24,7 @@ CHUNK = 1 << 20
 @dataclass(frozen=True)
 class Archived:
     checksum: str
-    path: Path  # the archived copy
+    path: Path  # the archived copy (an ObjectStoragePath when the file store is not local)
     size: int
 
 
@@ -40,21 +43,15 @@ def checksum_of(candidate: Candidate) -> str:
 
 def archive_file(candidate: Candidate, settings: Settings) -> Archived:
     """Copy the file into the archive while hashing it; the same bytes are stored once."""
+    if not storage.is_local(settings.archive):
+        return _archive_remote(candidate, settings.archive)
     settings.archive.mkdir(parents=True, exist_ok=True)
     source = as_path(candidate.url)
-    digest = hashlib.sha256()
-    size = 0
     fd, tmp_name = tempfile.mkstemp(dir=settings.archive, prefix=".incoming-")
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-            while chunk := src.read(CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
-        if size != candidate.size:
-            raise StillWriting(candidate.relative)
-        checksum = digest.hexdigest()
+        with os.fdopen(fd, "wb") as out:
+            checksum, size = _copy_hashing(source, out, candidate)
         folder = settings.archive / checksum[:2] / checksum
         target = folder / safe_name(candidate.name)
         if not folder.exists():
@@ -69,3 +66,35 @@ def archive_file(candidate: Candidate, settings: Settings) -> Archived:
     finally:
         tmp.unlink(missing_ok=True)
 
+
+def _copy_hashing(source, out, candidate: Candidate) -> tuple[str, int]:
+    """Copy the inbox file to `out`, hashing as it goes; (sha256, size), or StillWriting."""
+    digest = hashlib.sha256()
+    size = 0
+    with source.open("rb") as src:
+        while chunk := src.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    if size != candidate.size:
+        raise StillWriting(candidate.relative)
+    return digest.hexdigest(), size
+
+
+def _archive_remote(candidate: Candidate, archive):
+    """The archive in a shared file store: the bytes are hashed on the way through a local spool
+    file, then stored under their checksum. The .sha256 beside the copy is written last, so a copy
+    without it (a worker died while uploading) is not trusted and is written again."""
+    with tempfile.TemporaryFile(prefix="grassroots-incoming-") as spool:
+        checksum, size = _copy_hashing(as_path(candidate.url), spool, candidate)
+        folder = archive / checksum[:2] / checksum
+        folder.mkdir(parents=True, exist_ok=True)
+        sealed = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sha256"))
+        if sealed:
+            return Archived(checksum, folder / sealed[0].removesuffix(".sha256"), size)
+        target = folder / safe_name(candidate.name)
+        spool.seek(0)
+        with target.open("wb") as dst:
+            shutil.copyfileobj(spool, dst, CHUNK)
+        (folder / f"{target.name}.sha256").write_text(f"{checksum}  {target.name}\n", encoding="utf-8")
+        return Archived(checksum, target, size)

@@ -1,36 +1,51 @@
 """Hand a read submission from one task to the next without reading the file twice.
 
 The read task writes each table (cleaned text and typed values) as Parquet plus a small JSON
-description under $GRASSROOTS_HOME/staging/<submission id>/; validation and the merge load it
-back. The folder is removed once the submission's receipt is written.
+description under staging/<submission id>/ of the file store (GRASSROOTS_FILE_STORE, by default
+$GRASSROOTS_HOME), which every worker reaches: validation and the merge may run on another host.
+The folder is removed once the submission's receipt is written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
-import shutil
-from pathlib import Path
 
 import pandas as pd
 
+from grassroots import storage
 from grassroots.findings import Finding
 from grassroots.intake.reader import Submission, Table
 from grassroots.settings import Settings
 
 
-def folder(settings: Settings, submission_id: int) -> Path:
-    return settings.home / "staging" / str(int(submission_id))
+def folder(settings: Settings, submission_id: int):
+    return settings.staging / str(int(submission_id))
 
 
-def save(sub: Submission, target: Path) -> None:
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
+def _write_parquet(frame: pd.DataFrame, path) -> None:
+    if storage.is_local(path):
+        frame.to_parquet(path)
+        return
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)
+    path.write_bytes(buffer.getvalue())
+
+
+def _read_parquet(path) -> pd.DataFrame:
+    if storage.is_local(path):
+        return pd.read_parquet(path)
+    return pd.read_parquet(io.BytesIO(path.read_bytes()))
+
+
+def save(sub: Submission, target) -> None:
+    storage.remove_tree(target)
+    target.mkdir(parents=True, exist_ok=True)
     tables = []
     for n, table in enumerate(sub.tables):
-        table.text.to_parquet(target / f"{n}-text.parquet")
-        table.values.to_parquet(target / f"{n}-values.parquet")
+        _write_parquet(table.text, target / f"{n}-text.parquet")
+        _write_parquet(table.values, target / f"{n}-values.parquet")
         tables.append({
             "kind": table.kind,
             "sheet": table.sheet,
@@ -48,7 +63,7 @@ def save(sub: Submission, target: Path) -> None:
     (target / "submission.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def load(target: Path) -> Submission:
+def load(target) -> Submission:
     meta = json.loads((target / "submission.json").read_text(encoding="utf-8"))
     tables = []
     for n, t in enumerate(meta["tables"]):
@@ -57,8 +72,8 @@ def load(target: Path) -> Submission:
             sheet=t["sheet"],
             header_row=t["header_row"],
             headers={k: (v[0], v[1]) for k, v in t["headers"].items()},
-            text=pd.read_parquet(target / f"{n}-text.parquet"),
-            values=pd.read_parquet(target / f"{n}-values.parquet"),
+            text=_read_parquet(target / f"{n}-text.parquet"),
+            values=_read_parquet(target / f"{n}-values.parquet"),
             findings=[Finding(**f) for f in t["findings"]],
         ))
     as_of = dt.date.fromisoformat(meta["as_of"]) if meta["as_of"] else None
@@ -66,4 +81,4 @@ def load(target: Path) -> Submission:
 
 
 def discard(settings: Settings, submission_id: int) -> None:
-    shutil.rmtree(folder(settings, submission_id), ignore_errors=True)
+    storage.remove_tree(folder(settings, submission_id))

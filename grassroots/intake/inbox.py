@@ -11,11 +11,11 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from grassroots import clock, contract
 from grassroots.settings import Settings
+from grassroots.storage import as_path
 
 REFERENCE_FOLDER = contract.REFERENCE_FOLDER
 RECEIPT_FOLDER = "回执"
@@ -41,16 +41,6 @@ class Candidate:
 def root(settings: Settings):
     """The inbox as a path object: pathlib for local folders, ObjectStoragePath otherwise."""
     return as_path(settings.inbox)
-
-
-def as_path(url: str):
-    if url.startswith("file://"):
-        return Path(url.removeprefix("file://"))
-    if "://" not in url:
-        return Path(url)
-    from airflow.sdk import ObjectStoragePath
-
-    return ObjectStoragePath(url)
 
 
 def _stat(path) -> tuple[int, float]:

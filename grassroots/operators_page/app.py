@@ -203,7 +203,7 @@ def receipt_download(request: Request, submission_id: int):
 
 
 def _chunks(target, size: int = 1 << 20):
-    """A receipt in a remote inbox (ObjectStoragePath), read a megabyte at a time."""
+    """A receipt or a Data Docs page in remote storage (ObjectStoragePath), a megabyte at a time."""
     with target.open("rb") as fh:
         while chunk := fh.read(size):
             yield chunk
@@ -236,12 +236,15 @@ def _known_districts(engine) -> list[str]:
 
 @pages.get("/datadocs/{path:path}")
 def datadocs(request: Request, path: str):
-    """The GX Data Docs site, only from $GRASSROOTS_HOME/datadocs."""
+    """The GX Data Docs site, only from datadocs/ of the file store."""
     target = files.datadocs_file(_settings(request), path)
     if target is None:
         raise HTTPException(404, "校验报告不存在")
     media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-    return FileResponse(target, media_type=media_type, headers={"X-Content-Type-Options": "nosniff"})
+    headers = {"X-Content-Type-Options": "nosniff"}
+    if isinstance(target, Path):
+        return FileResponse(target, media_type=media_type, headers=headers)
+    return StreamingResponse(_chunks(target), media_type=media_type, headers=headers)
 
 
 # --- JSON -----------------------------------------------------------------------------------

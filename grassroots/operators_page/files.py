@@ -1,5 +1,5 @@
 """Which files the operators' page may hand out: receipts inside the inbox's 回执 folders and the
-Data Docs site under $GRASSROOTS_HOME/datadocs, nothing else.
+Data Docs site under datadocs/ of the file store, nothing else.
 
 A path is checked after resolving symlinks and '..', so a path stored in the warehouse, a symlink a
 district dropped into its folder, or a crafted URL can never reach a file outside those folders.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
+from grassroots import storage
 from grassroots.intake import inbox
 from grassroots.settings import Settings
 
@@ -42,7 +43,7 @@ def receipt(settings: Settings, stored: str | None):
         parts = tuple(stored[len(root):].split("/"))
         if any(p in ("", ".", "..") or "\\" in p for p in parts) or not _is_receipt_name(parts):
             return None
-        target = inbox.as_path(stored)
+        target = storage.as_path(stored)
         return target if target.is_file() else None
     path = Path(stored.removeprefix("file://"))
     if not path.is_absolute():
@@ -60,6 +61,9 @@ def datadocs_file(settings: Settings, relative: str) -> Path | None:
     pure = PurePosixPath(relative)
     if pure.is_absolute() or any(p in ("..", ".") for p in pure.parts):
         return None
+    if not storage.is_local(settings.datadocs):  # a shared file store: names only, no links to follow
+        target = settings.datadocs.joinpath(*pure.parts)
+        return target if target.is_file() else None
     return _inside(settings.datadocs / pure, settings.datadocs)
 
 
@@ -67,6 +71,11 @@ def datadocs_relative(settings: Settings, stored: str | None) -> str | None:
     """The page's path below the Data Docs site, when the stored path is a file of that site."""
     if not stored or "\x00" in stored:
         return None
+    if not storage.is_local(settings.datadocs):
+        root = str(settings.datadocs).rstrip("/") + "/"
+        relative = stored[len(root):] if stored.startswith(root) else ""
+        parts = relative.split("/")
+        return relative if relative and not any(p in ("", ".", "..") or "\\" in p for p in parts) else None
     real = _inside(Path(stored), settings.datadocs)
     if real is None:
         return None

@@ -19,6 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from grassroots import storage
 from grassroots.mail import DEFAULT_SENDER, SENDER_NAME, MailServer, what_to_check
 from grassroots.report import store, view
 from grassroots.report.build import Document, Report, build_report
@@ -193,10 +194,11 @@ def send_reports(settings: Settings, engine: Engine, as_of: dt.date, period: str
 # --- the outbox (no sending) ----------------------------------------------------------------
 
 def write_outbox(settings: Settings, engine: Engine, as_of: dt.date, *, district: str | None = None,
-                 period: str = "week", docx: bool | None = None) -> list[Path]:
-    """Build the report of `district` (default the city) into $GRASSROOTS_HOME/outbox/ as .eml
-    (the message as it would be sent), .html (charts embedded, opens in a browser) and .xlsx, and
-    the 通报 draft (.docx) when the report carries it (the city's monthly, or `docx` True)."""
+                 period: str = "week", docx: bool | None = None) -> list:
+    """Build the report of `district` (default the city) into the outbox of the file store
+    (GRASSROOTS_FILE_STORE, by default $GRASSROOTS_HOME/outbox/) as .eml (the message as it would
+    be sent), .html (charts embedded, opens in a browser) and .xlsx, and the 通报 draft (.docx) when
+    the report carries it (the city's monthly, or `docx` True)."""
     scope = district or view.CITY
     scopes, _ = recipients_by_scope(engine)
     report = report_for(settings, engine, as_of, period, scope, docx=docx)
@@ -210,6 +212,9 @@ def write_outbox(settings: Settings, engine: Engine, as_of: dt.date, *, district
     contents = (message.as_bytes(), report.browser_html().encode("utf-8"), report.attachment,
                 *(d.data for d in report.documents))
     for path, data in zip(paths, contents, strict=True):
+        if not storage.is_local(path):  # an object store shows a file once it is whole
+            path.write_bytes(data)
+            continue
         tmp = path.with_name(path.name + ".part")
         tmp.write_bytes(data)
         tmp.replace(path)

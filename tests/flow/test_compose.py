@@ -50,21 +50,37 @@ def test_celery_on_redis_and_two_databases(compose):
         compose["services"]["postgres"]["volumes"]
 
 
-def test_inbox_volume_and_settings_from_the_environment(compose):
-    assert {"inbox", "grassroots-home", "postgres-data"} <= set(compose["volumes"])
+def test_no_data_volume_shared_between_airflow_containers(compose):
+    """Workers on any host: they share PostgreSQL, Redis and the file store, never a volume."""
+    services = compose["services"]
+    for name in AIRFLOW_SERVICES:
+        mounts = [v for v in services[name].get("volumes", []) if not str(v).startswith("./")]
+        assert mounts == [], (name, mounts)
+    assert "files-data:/home/grassroots" in services["files"]["volumes"]  # only the file server holds the data
+    assert set(compose["volumes"]) == {"postgres-data", "files-data"}
+    assert "--scale airflow-worker=3" in (ROOT / "docker-compose.yaml").read_text(encoding="utf-8")
+    assert "--scale airflow-worker=3" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_inbox_and_file_store_are_urls_on_the_file_server(compose):
     for name in AIRFLOW_SERVICES:
         service = compose["services"][name]
-        assert "inbox:/opt/grassroots/inbox" in service["volumes"]
         env = service["environment"]
-        assert env["GRASSROOTS_INBOX"].startswith("${GRASSROOTS_INBOX")  # S3/SFTP URL from the environment
+        assert env["GRASSROOTS_INBOX"] == "${GRASSROOTS_INBOX:-sftp://grassroots_files@/inbox}"
+        assert env["GRASSROOTS_FILE_STORE"] == "${GRASSROOTS_FILE_STORE:-sftp://grassroots_files@/store}"
+        assert "@files:22/" in env["AIRFLOW_CONN_GRASSROOTS_FILES"]  # the connection named in both URLs
+        assert service["secrets"] == ["files_key"]
+        assert service["depends_on"]["files"]["condition"] == "service_healthy"
         assert env["AIRFLOW_CONN_SMTP_DEFAULT"].startswith("${GRASSROOTS_SMTP_CONN")
         assert "GRASSROOTS_OPERATOR_EMAILS" in env
         assert env["AIRFLOW__CORE__FERNET_KEY"].startswith("${AIRFLOW_FERNET_KEY:?")  # refuses to start without
+    assert compose["services"]["files"]["command"] == "grassroots::1001:1001:inbox,store"
+    assert compose["secrets"]["files_key"]["file"] == "./deploy/files_key"
 
 
 def test_health_checks_and_start_order(compose):
     services = compose["services"]
-    for name in (*AIRFLOW_SERVICES, "postgres", "redis"):
+    for name in (*AIRFLOW_SERVICES, "postgres", "redis", "files"):
         assert services[name]["healthcheck"]["test"], name
     depends = services["airflow-scheduler"]["depends_on"]
     assert depends["postgres"]["condition"] == "service_healthy"

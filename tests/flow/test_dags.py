@@ -12,7 +12,7 @@ import pytest
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 DAG_FILES = sorted(p for p in DAGS.glob("*.py") if not p.name.startswith("_"))
 HEAVY = ("great_expectations", "pandas", "openpyxl", "python_calamine", "matplotlib", "pyarrow", "psycopg")
-LIGHT_PROJECT_MODULES = {"grassroots", "grassroots.dag_support", "grassroots.settings"}
+LIGHT_PROJECT_MODULES = {"grassroots", "grassroots.dag_support", "grassroots.settings", "grassroots.storage"}
 
 
 @pytest.fixture(scope="module")

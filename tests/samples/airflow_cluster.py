@@ -46,6 +46,7 @@ HEARTBEAT_TIMEOUT_S = 30  # a task whose worker died is noticed after this long
 CLUSTER_POLICY = '''\
 """Test cluster policy: retry after a few seconds instead of the DAGs' minutes (written by tests/airflow_cluster.py)."""
 
+import json
 import os
 from datetime import timedelta
 
@@ -55,6 +56,10 @@ def task_policy(task):
     if seconds:
         task.retry_delay = timedelta(seconds=float(seconds))
         task.retry_exponential_backoff = 0
+    # several hosts: {task_id: Celery queue} sends each task to the worker host that consumes the queue
+    queue = json.loads(os.environ.get("GRASSROOTS_TEST_QUEUES") or "{}").get(task.task_id)
+    if queue:
+        task.queue = queue
 '''
 
 T = TypeVar("T")
@@ -120,17 +125,21 @@ with psycopg.connect(job["pg"], autocommit=True) as conn:
     for name in job["databases"]:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 redis.Redis(job["redis_host"], job["redis_port"], db=job["redis_db"]).flushdb()
+import subprocess
+for name in job.get("netns", []):
+    subprocess.run(["ip", "netns", "delete", name], capture_output=True)
 """
 
 
 class Service:
     """One Airflow command running in its own process group, logging to its own file."""
 
-    def __init__(self, name: str, args: list[str], env: dict[str, str], cwd: Path, logs: Path):
+    def __init__(self, name: str, args: list[str], env: dict[str, str], cwd: Path, logs: Path,
+                 prefix: tuple[str, ...] = ()):
         self.name = name
         self.log = logs / f"{name}.log"
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "airflow", *args], env=env, cwd=cwd,
+        with self.log.open("ab") as out:  # prefix: e.g. `ip netns exec <host>`, which execs what follows
+            self.proc = subprocess.Popen([*prefix, sys.executable, "-m", "airflow", *args], env=env, cwd=cwd,
                                          stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
     @property
@@ -304,12 +313,12 @@ class AirflowCluster:
             self._watchdog.wait()
             self._watchdog = None
 
-    def _start_watchdog(self) -> None:
+    def _start_watchdog(self, netns: tuple[str, ...] = ()) -> None:
         self._groups = self.logs / "process-groups"
         self._groups.touch()
         job = {"parent": os.getpid(), "groups": str(self._groups), "pg": f"postgresql://{PG}/postgres",
                "databases": list(self._databases), "redis_host": REDIS_HOST, "redis_port": REDIS_PORT,
-               "redis_db": self.redis_db}
+               "redis_db": self.redis_db, "netns": list(netns)}
         self._watchdog = subprocess.Popen([sys.executable, "-c", WATCHDOG, json.dumps(job)], start_new_session=True,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -343,15 +352,20 @@ class AirflowCluster:
             raise ClusterError(f"airflow {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
         return done.stdout
 
-    def start_service(self, name: str, *args: str, env: dict[str, str] | None = None) -> Service:
+    def start_service(self, name: str, *args: str, env: dict[str, str] | None = None,
+                      prefix: tuple[str, ...] = ()) -> Service:
         """Start `airflow <args>` as the cluster's `name` (a second start of a name is logged apart)."""
         self._counts[name] = self._counts.get(name, 0) + 1
         label = name if self._counts[name] == 1 else f"{name}-{self._counts[name]}"
-        service = Service(label, list(args), self.env() | (env or {}), self.work, self.logs)
+        service = Service(label, list(args), self.env() | (env or {}), self.work, self.logs, prefix)
         self.services[name] = service
-        with self._groups.open("a") as groups:
-            groups.write(f"{service.proc.pid}\n")  # its own session: process group id = pid
+        self.watch(service.proc.pid)
         return service
+
+    def watch(self, pid: int) -> None:
+        """The watchdog kills this process group if the test dies without its teardown."""
+        with self._groups.open("a") as groups:
+            groups.write(f"{pid}\n")  # its own session: process group id = pid
 
     def start_scheduler(self) -> Service:
         return self.start_service("scheduler", "scheduler", "--skip-serve-logs")
