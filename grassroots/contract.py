@@ -210,6 +210,8 @@ class Rule:
     severity: str
     message: str  # may use {header} {value} {district} {choices} {limit} {other}
     fix: str
+    group: str = ""  # one line for the same finding on many rows (receipts); may use {count}
+    group_fix: str = ""
 
 
 RULES: dict[str, Rule] = {r.code: r for r in (
@@ -256,7 +258,9 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     # across submissions
     Rule("status_regressed", WARNING, "问题“{value}”的办理状态由“{other}”退回为“{detail}”", "如确有反复请在进展情况中说明原因"),
     Rule("deadline_extended", WARNING, "问题“{value}”的完成时限由 {other} 推迟到 {detail}", "推迟时限须按程序报批，请在进展情况中说明"),
-    Rule("case_missing", WARNING, "问题“{value}”在上一期清单中有，本期清单中没有", "问题清单须列出全部问题（含已办结），请补上或说明原因"),
+    Rule("case_missing", WARNING, "问题“{value}”在上一期清单中有，本期清单中没有", "问题清单须列出全部问题（含已办结），请补上或说明原因",
+         group="比上期少{count}个问题：是否只填了新增问题？清单须列出全部问题",
+         group_fix="问题清单每次须列出本区县的全部问题（含已办结），请补上下列问题，或在进展情况中说明原因"),
     # the reference workbook
     Rule("reference_missing_sheet", ERROR, "基础数据缺少工作表“{sheet}”", "请使用统一的基础数据模板"),
     Rule("reference_duplicate", ERROR, "“{value}”重复", "每项只登记一次"),
@@ -272,6 +276,13 @@ def message(code: str, **values: object) -> tuple[str, str]:
     rule = RULES[code]
     safe = _Blank({k: "" if v is None else v for k, v in values.items()})
     return rule.message.format_map(safe), rule.fix.format_map(safe)
+
+
+def group_message(code: str, **values: object) -> tuple[str, str]:
+    """The (reason, fix) of one line standing for many findings of `code` (receipts)."""
+    rule = RULES[code]
+    safe = _Blank({k: "" if v is None else v for k, v in values.items()})
+    return rule.group.format_map(safe), (rule.group_fix or rule.fix).format_map(safe)
 
 
 class _Blank(dict):
