@@ -235,20 +235,22 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     # cells
     Rule("required", ERROR, "“{header}”为必填项，不能为空", "请填写{header}：{hint}"),
     Rule("bad_date", ERROR, "“{value}”不是可识别的日期", "请填写日期，如 2026-11-20"),
+    Rule("impossible_date", ERROR, "“{value}”不是有效的日期：{detail}", "请核对并改为实际的日期，如 {limit}"),
     Rule("bad_number", ERROR, "“{value}”不是数字", "请只填写数字，如 400"),
     Rule("not_whole_number", ERROR, "“{value}”不是整数", "请填写整数，如 12"),
     Rule("negative", ERROR, "“{value}”不能小于 {limit}", "请填写不小于 {limit} 的数"),
     Rule("not_in_choices", ERROR, "“{value}”不是“{header}”的可选值", "请从下拉列表中选择：{choices}"),
     Rule("too_long", ERROR, "内容过长（{detail}字），超过 {limit} 字", "请精简到 {limit} 字以内"),
-    Rule("unknown_district", ERROR, "“{value}”不是已登记的区县", "请填写区县全称，如：海曙区"),
+    Rule("unknown_district", ERROR, "“{value}”不是已登记的区县", "{suggestion}"),
     Rule("wrong_district", ERROR, "该行属于“{value}”，但文件提交在“{district}”的文件夹中", "请只提交本区县（{district}）的数据，其他区县的数据由其自行提交"),
-    Rule("unknown_town", ERROR, "“{value}”不是已登记的街道（镇乡）", "请填写街道（镇乡）全称，如：姜山镇"),
+    Rule("district_should_be", ERROR, "所属区县填写为“{value}”，但该行的{detail}属于{district}", "所属区县应为{district}，请改为“{district}”"),
+    Rule("unknown_town", ERROR, "“{value}”不是已登记的街道（镇乡）", "{suggestion}"),
     Rule("town_not_in_district", ERROR, "“{value}”不属于{district}", "请核对街道（镇乡）名称和所属区县"),
-    Rule("unknown_unit", ERROR, "“{value}”不是已登记的包联单位", "请填写单位全称，与单位名单一致，如：市经信局"),
-    Rule("unknown_leader", ERROR, "“{value}”不在领导干部名单中", "请填写领导干部名单中的姓名，或留空"),
+    Rule("unknown_unit", ERROR, "“{value}”不是已登记的包联单位", "{suggestion}"),
+    Rule("unknown_leader", ERROR, "“{value}”不在领导干部名单中", "{suggestion}"),
     Rule("ambiguous_leader", WARNING, "有两位以上领导干部名叫“{value}”，统计时可能无法区分", "请与市里联系在名单中区分同名领导"),
     Rule("duplicate_case_id", ERROR, "问题编号“{value}”在本文件中重复（另见第 {other} 行）", "每个问题只占一行，编号不得重复"),
-    Rule("resolved_on_missing", ERROR, "办理状态为已办结，但没有填写办结日期", "请填写办结日期"),
+    Rule("resolved_on_missing", ERROR, "办理状态为已办结，但没有填写办结日期", "如已办结，请填写办结日期；如尚未办结，请把办理状态改为实际状态（如推进中）"),
     Rule("resolved_on_unexpected", ERROR, "办理状态不是已办结，却填写了办结日期", "未办结的问题请清空办结日期，已办结的请修改办理状态"),
     Rule("after_as_of", ERROR, "{header}“{value}”晚于本表截至日期 {limit}", "请核对日期，或在标题中写明正确的截至日期"),
     Rule("deadline_before_reported", ERROR, "完成时限“{value}”早于发现日期 {limit}", "请核对完成时限和发现日期"),
@@ -276,6 +278,31 @@ def message(code: str, **values: object) -> tuple[str, str]:
     rule = RULES[code]
     safe = _Blank({k: "" if v is None else v for k, v in values.items()})
     return rule.message.format_map(safe), rule.fix.format_map(safe)
+
+
+# The fix of an unknown name: the likely intended names, or where to find the right one.
+SUGGEST = "是否为{names}？请填写登记的全称"
+NO_SUGGESTION = {
+    "district": "请填写区县全称，如：{example}",
+    "town": "请填写{district}所辖街道（镇乡）的全称，如：{example}",
+    "unit": "请填写单位全称，与单位名单一致，如：{example}",
+    "leader": "请填写领导干部名单中的姓名，或留空",
+}
+
+
+def suggestion(kind: str, names: list[str], **values: object) -> str:
+    """'是否为“霞浦街道”？…' when close registered names exist, else the general advice."""
+    if names:
+        return SUGGEST.format(names="或".join(f"“{n}”" for n in names))
+    return NO_SUGGESTION[kind].format_map(_Blank(values))
+
+
+_DISPLAY_MARKS = re.compile(r"^[\s*＊※★☆]+|[\s*＊※★☆]+$")
+
+
+def display_header(text: str) -> str:
+    """A header as written, without the marks around it (*责任人 -> 责任人), for messages."""
+    return _DISPLAY_MARKS.sub("", text or "")
 
 
 def group_message(code: str, **values: object) -> tuple[str, str]:

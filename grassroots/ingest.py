@@ -53,6 +53,20 @@ def _save_findings(settings: Settings, submission_id: int, findings: list[Findin
     path.write_text(json.dumps([f.as_dict() for f in findings], ensure_ascii=False), encoding="utf-8")
 
 
+def _changes_file(settings: Settings, submission_id: int) -> Path:
+    return staging.folder(settings, submission_id) / "changes.json"
+
+
+def _save_changes(settings: Settings, submission_id: int, sub, previous: dict[str, dict]) -> None:
+    """What the ledger changes against the district's cases, for the receipt (computed before the merge)."""
+    from grassroots import receipts
+
+    changes = receipts.ledger_changes(sub, previous)
+    path = _changes_file(settings, submission_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(changes, ensure_ascii=False, default=str), encoding="utf-8")
+
+
 def _load_findings(settings: Settings, submission_id: int) -> list[Finding]:
     path = _findings_file(settings, submission_id)
     if not path.exists():
@@ -201,9 +215,12 @@ def validate_submissions(settings: Settings) -> dict:
                     log.warning("no reference data yet: submission #%s waits", sid)
                     waiting.append(sid)
                     continue
+                previous = warehouse.ledger_state(engine, row["district"])
                 result = validation.validate_submission(
                     sub, reference, district=row["district"], as_of=sub.as_of,
-                    previous=warehouse.ledger_state(engine, row["district"]), datadocs_dir=settings.datadocs)
+                    previous=previous, datadocs_dir=settings.datadocs)
+                if result.accepted:
+                    _save_changes(settings, sid, sub, previous)
                 findings, ok, rows_accepted = result.findings, result.accepted, result.rows_accepted
                 if result.datadocs:
                     warehouse.update_submission(engine, sid, datadocs_path=str(result.datadocs))
@@ -268,8 +285,9 @@ def merge_submissions(settings: Settings) -> dict:
 # --- receipts -------------------------------------------------------------------------------
 
 def write_receipts(settings: Settings) -> dict:
-    """Put a receipt (回执) into the district's folder for every finished submission."""
-    from grassroots import receipts
+    """Put a receipt (回执) into the district's folder for every finished submission, and queue it
+    for the district's contacts (receipt_mail; sent by the next step)."""
+    from grassroots import receipt_mail, receipts
 
     engine = _engine(settings)
     written = []
@@ -279,21 +297,62 @@ def write_receipts(settings: Settings) -> dict:
         folder = staging.folder(settings, sid)
         sub = staging.load(folder) if (folder / "submission.json").exists() else None
         findings = _load_findings(settings, sid)
+        accepted = row["fate"] == "accepted"
         with tempfile.TemporaryDirectory() as tmp:
             local = receipts.write_receipt(
                 Path(row["archive_path"]), original_name=row["file_name"], sub=sub, findings=findings,
-                accepted=row["fate"] == "accepted", rows_total=row["rows_total"] or 0,
+                accepted=accepted, rows_total=row["rows_total"] or 0,
                 rows_accepted=row["rows_accepted"] or 0, district=row["district"], out_dir=Path(tmp),
-                received_at=row["received_at"])
-            target = inbox.receipt_folder(settings, row["district"])
-            target.mkdir(parents=True, exist_ok=True)
-            destination = target / local.name
-            with local.open("rb") as src, destination.open("wb") as dst:
-                shutil.copyfileobj(src, dst)
+                received_at=row["received_at"], timezone=settings.timezone,
+                context=_receipt_context(engine, settings, row, sub, accepted))
+            destination = _deliver(local, inbox.receipt_folder(settings, row["district"]))
         warehouse.update_submission(engine, sid, state=DONE, receipt_path=str(destination))
+        if row["district"] != inbox.REFERENCE_FOLDER:
+            receipt_mail.queue(engine, settings, row, accepted)
         staging.discard(settings, sid)
         written.append(sid)
     return {"receipts": written}
+
+
+def _deliver(local: Path, folder) -> object:
+    """Copy the finished receipt into the district's receipt folder (the only write to the inbox)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    destination = folder / local.name
+    with local.open("rb") as src, destination.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    return destination
+
+
+def _receipt_context(engine, settings: Settings, row: dict, sub, accepted: bool):
+    """What the receipt says beyond its findings: the ledger the figures keep, the deadline to
+    resubmit, and what an accepted ledger changed (saved by the validate step)."""
+    from grassroots import receipt_mail, receipts
+
+    if row["district"] == inbox.REFERENCE_FOLDER:
+        return receipts.ReceiptContext()
+    if accepted:
+        path = _changes_file(settings, row["id"])
+        changes = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+        return receipts.ReceiptContext(changes=changes)
+    day = (sub.as_of if sub is not None and sub.as_of else None) or row.get("as_of") or _arrival_date(row, settings)
+    return receipts.ReceiptContext(
+        previous_as_of=receipt_mail.previous_as_of(engine, row["district"]),
+        resubmit_by=settings_module.deadline_for(day, settings.submission_deadline, settings.timezone))
+
+
+def mail_receipts(settings: Settings, *, conn_id: str = "smtp_default", strict: bool = True) -> dict:
+    """Mail the queued receipts to the districts' contacts. Without the SMTP connection the
+    receipts stay queued (a warning); `strict` raises when the server fails (the task retries)."""
+    from grassroots import receipt_mail
+
+    engine = _engine(settings)
+    try:
+        return receipt_mail.send_receipt_mails(settings, engine, conn_id=conn_id)
+    except receipt_mail.ReceiptMailNotSent as exc:
+        if strict and "not defined" not in str(exc) and "isn't defined" not in str(exc):
+            raise
+        log.warning("receipts not mailed, left queued for the next run: %s", exc)
+        return {"sent": [], "queued": True, "problem": str(exc)[:300]}
 
 
 # --- the whole pass -------------------------------------------------------------------------
@@ -309,6 +368,7 @@ def run_once(settings: Settings) -> dict:
         "validate": validate_submissions(settings),
         "merge": merge_submissions(settings),
         "receipts": write_receipts(settings),
+        "mail": mail_receipts(settings, strict=False),
     }
     steps["seconds"] = round(time.perf_counter() - started, 1)
     return steps

@@ -389,6 +389,31 @@ def _annotate(wb, findings: list[Finding], marks: dict[str, xlsx_edit.Marks]) ->
     return commented
 
 
+# --- what changed against the district's last ledger ---------------------------------------
+
+def ledger_changes(sub: Submission | None, previous: dict[str, dict] | None) -> dict | None:
+    """New cases, cases resolved and status changes of an accepted ledger against the district's
+    current cases (taken before the merge); None without a ledger or a previous one."""
+    ledger = sub.table(contract.LEDGER) if sub else None
+    if ledger is None or not previous or ledger.rows == 0:
+        return None
+    rows = ledger.values[["case_id", "status"]].dropna(subset=["case_id"]).astype("object")
+    rows = rows.loc[~rows["case_id"].duplicated()]
+    new, resolved, moved = [], [], []
+    for case_id, status in zip(rows["case_id"].tolist(), rows["status"].tolist(), strict=True):
+        before = previous.get(str(case_id))
+        if before is None:
+            new.append(str(case_id))
+            continue
+        was = before.get("status")
+        if was != status and isinstance(status, str):
+            moved.append([str(case_id), was or "", status])
+            if status == contract.STATUS_RESOLVED:
+                resolved.append(str(case_id))
+    dates = [str(v.get("as_of"))[:10] for v in previous.values() if v and v.get("as_of")]
+    return {"previous_as_of": max(dates) if dates else None, "new": new, "resolved": resolved, "status": moved}
+
+
 # --- the first sheet ------------------------------------------------------------------------
 
 def _cn_date(day: dt.date) -> str:
