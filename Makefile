@@ -23,11 +23,12 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e .
 	@touch $@
 
-# Debian packages: a CJK font for the report's charts, Chromium for the rendering tests.
+# Debian packages: a CJK font for the report's charts, Chromium for the rendering tests, LibreOffice
+# Calc (headless) to check that receipts and templates open cleanly.
 system-deps:
-	@{ fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && test -x /usr/bin/chromium; } || { \
-		echo "installing Debian packages: fonts-noto-cjk chromium"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk chromium > /dev/null; }
+	@{ fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && test -x /usr/bin/chromium && dpkg -s libreoffice-calc-nogui > /dev/null 2>&1; } || { \
+		echo "installing Debian packages: fonts-noto-cjk chromium libreoffice-calc-nogui"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk chromium libreoffice-calc-nogui > /dev/null; }
 
 install: system-deps $(VENV)/.installed
 

@@ -275,7 +275,7 @@ def _opens_in_libreoffice(path, tmp_path):
         pytest.skip("LibreOffice (soffice) is not installed: make system-deps")
     out_dir = tmp_path / "lo"
     done = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
-                           "--convert-to", "csv", "--outdir", str(out_dir), str(path)],
+                           "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(out_dir), str(path)],
                           capture_output=True, text=True, timeout=180)
     converted = out_dir / (path.stem + ".csv")
     assert done.returncode == 0 and converted.exists(), done.stderr
