@@ -352,7 +352,7 @@ def mail_receipts(settings: Settings, *, conn_id: str = "smtp_default", strict: 
         if strict and "not defined" not in str(exc) and "isn't defined" not in str(exc):
             raise
         log.warning("receipts not mailed, left queued for the next run: %s", exc)
-        return {"sent": [], "queued": True, "problem": str(exc)[:300]}
+        return {"sent": [], "queued": True, "problem": str(exc)[:500]}
 
 
 # --- the whole pass -------------------------------------------------------------------------
