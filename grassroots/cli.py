@@ -17,15 +17,16 @@ def _date(text: str) -> dt.date:
 
 
 def cmd_template(args, settings) -> int:
-    from grassroots import templates
+    from grassroots import templates, warehouse
 
-    reference = None
-    if args.district:
-        from grassroots import warehouse
-
+    try:  # the generic template has name dropdowns too, once the reference data is loaded
         reference = warehouse.load_reference(warehouse.connect(settings.warehouse_url))
+    except Exception:
+        if args.district:
+            raise
+        reference = None
     out = Path(args.out)
-    for path in templates.write_templates(out, reference=reference, district=args.district):
+    for path in templates.write_templates(out, reference=reference, district=args.district, settings=settings):
         print(path)
     return 0
 

@@ -49,6 +49,7 @@ class Column:
     max_length: int | None = None
     minimum: float | None = None
     reference: str | None = None  # district | town | unit | leader
+    listed: str | None = None  # a template dropdown of these reference names, not checked (带队领导)
     hint: str = ""  # 填表说明: how to fill it in, also the "how to fix" of a receipt
     width: int = 14  # column width in the templates
 
@@ -76,11 +77,11 @@ class Sheet:
 
 _DISTRICT = Column(
     "district", "所属区县", ("区县", "区县（市）", "所属区县（市）"), required=True,
-    reference="district", hint="本区县名称，须与提交文件夹一致，如：海曙区",
+    reference="district", hint="本区县名称，须与提交文件夹一致，如：{district}",
 )
 _TOWN = Column(
     "town", "街道（镇乡）", ("街道", "镇乡", "乡镇（街道）"), required=True,
-    reference="town", hint="须为本区县所辖街道（镇乡），如：姜山镇", width=16,
+    reference="town", hint="须为本区县所辖街道（镇乡），如：{town}", width=16,
 )
 
 LEDGER_SHEET = Sheet(LEDGER, "问题清单", (
@@ -95,7 +96,7 @@ LEDGER_SHEET = Sheet(LEDGER, "问题清单", (
     _DISTRICT,
     _TOWN,
     Column("paired_unit", "包联单位", ("联系单位", "结对单位"), required=True, reference="unit",
-           hint="与该街道（镇乡）结对的市直单位全称，如：市经信局", width=20),
+           hint="与该街道（镇乡）结对的市直单位全称，如：{unit}", width=20),
     Column("responsible_unit", "责任单位", ("牵头单位",), required=True, max_length=200,
            hint="负责解决该问题的单位", width=20),
     Column("responsible_person", "责任人", ("责任人员",), required=True, max_length=100,
@@ -123,9 +124,9 @@ VISITS_SHEET = Sheet(VISITS, "走访记录", (
     Column("visit_date", "走访日期", ("日期",), type="date", required=True,
            hint="日期，如：2026-11-20，不晚于截至日期"),
     Column("unit", "走访单位", ("包联单位", "单位"), required=True, reference="unit",
-           hint="市直单位全称，如：市经信局", width=20),
-    Column("leader", "带队领导", ("领导", "走访领导"), required=True, max_length=100,
-           hint="带队领导姓名"),
+           hint="市直单位全称，如：{unit}", width=20),
+    Column("leader", "带队领导", ("领导", "走访领导"), required=True, max_length=100, listed="leader",
+           hint="带队领导姓名，从领导干部名单中选择"),
     Column("leader_title", "领导职务", ("职务",), max_length=100, hint="可选"),
     _DISTRICT,
     _TOWN,
@@ -173,6 +174,17 @@ REFERENCE_SHEETS = (
 )
 
 SUBMISSION_SHEETS = (LEDGER_SHEET, VISITS_SHEET)
+
+# The names a hint gives as examples ({district} {town} {unit}); a district's template uses its own.
+EXAMPLES = {"district": "海曙区", "town": "鼓楼街道", "unit": "市经信局"}
+
+# A row whose first cell starts with this is the templates' grey example row: the reader skips it.
+EXAMPLE_MARK = "【示例】"
+
+
+def hint(col: Column, **examples: str) -> str:
+    """The column's hint with example names filled in (the district's own when given)."""
+    return col.hint.format_map({**EXAMPLES, **{k: v for k, v in examples.items() if v}})
 
 
 def sheet_for(kind: str) -> Sheet:

@@ -88,7 +88,7 @@ def failure_findings(sheet: contract.Sheet, table: Table, failures: list[Failure
         col = sheet.column(check.field)
         details: dict[str, object] = {}
         if check.code == "required":
-            details["hint"] = col.hint
+            details["hint"] = contract.hint(col)
         elif check.code == "too_long":
             details["limit"] = col.max_length
             details["detail"] = table.text[check.field].loc[rows].str.len()
