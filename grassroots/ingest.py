@@ -336,7 +336,7 @@ def _receipt_context(engine, settings: Settings, row: dict, sub, accepted: bool)
         return receipts.ReceiptContext(changes=changes)
     day = (sub.as_of if sub is not None and sub.as_of else None) or row.get("as_of") or _arrival_date(row, settings)
     return receipts.ReceiptContext(
-        previous_as_of=receipt_mail.previous_as_of(engine, row["district"]),
+        previous_as_of=receipt_mail.previous_as_of(engine, row["district"]), looked_up=True,
         resubmit_by=settings_module.deadline_for(day, settings.submission_deadline, settings.timezone))
 
 

@@ -171,7 +171,7 @@ def send_receipt_mails(settings: Settings, engine: Engine, *, conn_id: str = "sm
         day = sub.get("as_of") or (sub["received_at"].astimezone(ZoneInfo(settings.timezone)).date()
                                    if sub.get("received_at") else clock.today(settings.timezone))
         context = receipts.ReceiptContext(
-            previous_as_of=previous_as_of(engine, sub["district"]),
+            previous_as_of=previous_as_of(engine, sub["district"]), looked_up=True,
             resubmit_by=settings_module.deadline_for(day, settings.submission_deadline, settings.timezone))
         received = sub.get("received_at") or clock.now()
         prepared.append((sid, emails, sub, findings, receipts.consequence(False, context, sub.get("kind") or "ledger"),

@@ -60,6 +60,7 @@ class ReceiptContext:
     """What the receipt says beyond the findings; the ingest fills it from the warehouse."""
 
     previous_as_of: dt.date | None = None  # the district's last accepted ledger (the figures keep it)
+    looked_up: bool = False  # previous_as_of comes from the warehouse (not a pre-check that cannot know)
     resubmit_by: dt.datetime | None = None  # the submission deadline of this file's period
     changes: dict | None = None  # ledger_changes(): new / resolved / status changed against the last ledger
 
@@ -429,7 +430,9 @@ def consequence(accepted: bool, context: ReceiptContext, kind: str) -> str:
     if context.previous_as_of:
         return (f"本文件未采用，统计仍使用贵区县上一次接收的问题清单（截至{_cn_date(context.previous_as_of)}），"
                 "直到修改后的文件通过校验。")
-    return "本文件未采用；贵区县目前没有已接收的问题清单，本期统计计为未报送。"
+    if context.looked_up:
+        return "本文件未采用；贵区县目前没有已接收的问题清单，本期统计计为未报送。"
+    return "本文件未采用，其中的数据不进入统计，直到修改后的文件通过校验。"
 
 
 def resubmission(received: dt.datetime, context: ReceiptContext) -> str:
