@@ -280,3 +280,16 @@ def _opens_in_libreoffice(path, tmp_path):
     converted = out_dir / (path.stem + ".csv")
     assert done.returncode == 0 and converted.exists(), done.stderr
     assert "提交回执" in converted.read_text(encoding="utf-8", errors="replace")
+
+
+def test_closest_registered_names_handle_short_forms_and_the_wrong_suffix():
+    from grassroots import demo_city, suggest
+
+    ref = demo_city.demo_reference()
+    city_towns = list(ref.towns)
+    assert suggest.closest("霞浦镇", ref.towns_of("北仑区"), city_towns) == ["霞浦街道"]  # not a town of another district
+    assert suggest.closest("古林", ref.towns_of("海曙区"), city_towns) == ["古林镇"]
+    assert suggest.closest("发改委", [], ref.units) == ["市发改委"]  # none of the district's: the city's
+    assert suggest.closest("张伟伟", ["张伟", "李娜"], []) == ["张伟"]
+    assert suggest.closest("完全无关的名字", ref.towns_of("海曙区"), []) == []
+    assert contract.suggestion("town", [], district="海曙区", example="鼓楼街道") == "请填写海曙区所辖街道（镇乡）的全称，如：鼓楼街道"
