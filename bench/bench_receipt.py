@@ -20,9 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_validate import write_ledger  # noqa: E402
-from grassroots import reader, receipts  # noqa: E402
 from grassroots import settings as settings_module  # noqa: E402
-from tests import fixtures_validation as fx  # noqa: E402
+from grassroots.intake import reader  # noqa: E402
+from grassroots.validation import receipts  # noqa: E402
+from tests.samples import validation as fx  # noqa: E402
 
 
 def _receipt(path: Path, sub, result, out: Path) -> Path:

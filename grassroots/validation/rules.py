@@ -17,7 +17,7 @@ import pandas as pd
 
 from grassroots import contract
 from grassroots.findings import Finding, finding
-from grassroots.reader import Table
+from grassroots.intake.reader import Table
 from grassroots.reference import Reference
 from grassroots.validation.suites import Failure
 
@@ -199,7 +199,7 @@ def _names(reference: Reference, kind: str) -> list[str]:
 def _suggestions(table: Table, field: str, rows: list[int], kind: str, reference: Reference,
                  district: str) -> pd.Series:
     """For each unknown value: "是否为“霞浦街道”？…" from the district's names, then the city's."""
-    from grassroots import suggest
+    from grassroots.validation import suggest
 
     towns = reference.towns_of(district)
     units = [u for u, t in reference.pairings.items() if t in set(towns)]

@@ -1,7 +1,7 @@
 """Receipt mails: the receipt_mails table (grassroots.receipt_mail), one row per receipt and address.
 
 Revision ID: 0007_receipt_mails
-Revises: 0005_submission_late
+Revises: 0009_findings_column_index
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_receipt_mails"
-down_revision = "0005_submission_late"
+down_revision = "0009_findings_column_index"
 branch_labels = None
 depends_on = None
 
