@@ -347,6 +347,7 @@ def _receipt_context(engine, settings: Settings, row: dict, sub, accepted: bool)
         resubmit_by=settings_module.deadline_for(day, settings.submission_deadline, settings.timezone))
 
 
+@_step
 def mail_receipts(settings: Settings, *, conn_id: str = "smtp_default", strict: bool = True) -> dict:
     """Mail the queued receipts to the districts' contacts. Without the SMTP connection the
     receipts stay queued (a warning); `strict` raises when the server fails (the task retries)."""
