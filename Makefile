@@ -25,17 +25,18 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 # Debian packages: a CJK font for the report's charts, Chromium for the rendering tests, OpenSSH's
 # server (the SFTP inbox and file store of the tests), iproute2 and socat (the several-hosts test),
-# LibreOffice Writer and poppler-utils for the 通报 draft's rendering test (.docx -> PDF -> PNG).
+# LibreOffice Writer and poppler-utils for the 通报 draft's rendering test (.docx -> PDF -> PNG), and
+# LibreOffice Calc (headless) to check that receipts and templates open cleanly.
 system-deps:
 	@{ fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && test -x /usr/bin/chromium && test -x /usr/sbin/sshd \
 		&& command -v ip > /dev/null && command -v socat > /dev/null; } || { \
 		echo "installing Debian packages: fonts-noto-cjk chromium openssh-server iproute2 socat"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk chromium \
 			openssh-server iproute2 socat > /dev/null; }
-	@{ command -v soffice && command -v pdftoppm; } > /dev/null || { \
-		echo "installing Debian packages: libreoffice-writer-nogui poppler-utils"; \
+	@{ command -v soffice && command -v pdftoppm && dpkg -s libreoffice-calc-nogui; } > /dev/null 2>&1 || { \
+		echo "installing Debian packages: libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			libreoffice-writer-nogui poppler-utils > /dev/null; }
+			libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils > /dev/null; }
 
 install: system-deps $(VENV)/.installed
 

@@ -77,6 +77,13 @@ def ingest_district_files():
         return ingest.write_receipts(settings.load())
 
     @task
+    def mail_receipts(_receipts: dict) -> dict:
+        """Mail the receipts queued for the districts' contacts (smtp_default), each file once."""
+        from grassroots import ingest, settings
+
+        return ingest.mail_receipts(settings.load())
+
+    @task
     def summarize(scanned: dict, received: dict) -> str:
         from grassroots import settings, status
 
@@ -89,6 +96,7 @@ def ingest_district_files():
     merged = merge_submissions(validate_submissions(read_submissions(received)))
     publish_warehouse(merged)
     receipts = write_receipts(merged)
+    mail_receipts(receipts)
     receipts >> summarize(scanned, received)
 
 

@@ -17,16 +17,18 @@ def _date(text: str) -> dt.date:
 
 
 def cmd_template(args, settings) -> int:
+    from grassroots import warehouse
     from grassroots.intake import forms
 
-    reference = None
-    if args.district:
-        from grassroots import warehouse
-
+    try:  # the generic template has name dropdowns too, once the reference data is loaded
         with warehouse.opened(settings.warehouse_url) as engine:
             reference = warehouse.load_reference(engine)
+    except Exception:
+        if args.district:
+            raise
+        reference = None
     out = Path(args.out)
-    for path in forms.write_templates(out, reference=reference, district=args.district):
+    for path in forms.write_templates(out, reference=reference, district=args.district, settings=settings):
         print(path)
     return 0
 

@@ -55,6 +55,7 @@ class Column:
     max_length: int | None = None
     minimum: float | None = None
     reference: str | None = None  # district | town | unit | leader
+    listed: str | None = None  # a template dropdown of these reference names, not checked (带队领导)
     hint: str = ""  # 填表说明: how to fill it in, also the "how to fix" of a receipt
     width: int = 14  # column width in the templates
 
@@ -82,11 +83,11 @@ class Sheet:
 
 _DISTRICT = Column(
     "district", "所属区县", ("区县", "区县（市）", "所属区县（市）"), required=True,
-    reference="district", hint="本区县名称，须与提交文件夹一致，如：海曙区",
+    reference="district", hint="本区县名称，须与提交文件夹一致，如：{district}",
 )
 _TOWN = Column(
     "town", "街道（镇乡）", ("街道", "镇乡", "乡镇（街道）"), required=True,
-    reference="town", hint="须为本区县所辖街道（镇乡），如：姜山镇", width=16,
+    reference="town", hint="须为本区县所辖街道（镇乡），如：{town}", width=16,
 )
 
 LEDGER_SHEET = Sheet(LEDGER, "问题清单", (
@@ -101,7 +102,7 @@ LEDGER_SHEET = Sheet(LEDGER, "问题清单", (
     _DISTRICT,
     _TOWN,
     Column("paired_unit", "包联单位", ("联系单位", "结对单位"), required=True, reference="unit",
-           hint="与该街道（镇乡）结对的市直单位全称，如：市经信局", width=20),
+           hint="与该街道（镇乡）结对的市直单位全称，如：{unit}", width=20),
     Column("responsible_unit", "责任单位", ("牵头单位",), required=True, max_length=200,
            hint="负责解决该问题的单位", width=20),
     Column("responsible_person", "责任人", ("责任人员",), required=True, max_length=100,
@@ -132,9 +133,9 @@ VISITS_SHEET = Sheet(VISITS, "走访记录", (
     Column("visit_date", "走访日期", ("日期",), type="date", required=True,
            hint="日期，如：2026-11-20，不晚于截至日期"),
     Column("unit", "走访单位", ("包联单位", "单位"), required=True, reference="unit",
-           hint="市直单位全称，如：市经信局", width=20),
-    Column("leader", "带队领导", ("领导", "走访领导"), required=True, max_length=100,
-           hint="带队领导姓名"),
+           hint="市直单位全称，如：{unit}", width=20),
+    Column("leader", "带队领导", ("领导", "走访领导"), required=True, max_length=100, listed="leader",
+           hint="带队领导姓名，从领导干部名单中选择"),
     Column("leader_title", "领导职务", ("职务",), max_length=100, hint="可选"),
     _DISTRICT,
     _TOWN,
@@ -183,6 +184,17 @@ REFERENCE_SHEETS = (
 
 SUBMISSION_SHEETS = (LEDGER_SHEET, VISITS_SHEET)
 
+# The names a hint gives as examples ({district} {town} {unit}); a district's template uses its own.
+EXAMPLES = {"district": "海曙区", "town": "鼓楼街道", "unit": "市经信局"}
+
+# A row whose first cell starts with this is the templates' grey example row: the reader skips it.
+EXAMPLE_MARK = "【示例】"
+
+
+def hint(col: Column, **examples: str) -> str:
+    """The column's hint with example names filled in (the district's own when given)."""
+    return col.hint.format_map({**EXAMPLES, **{k: v for k, v in examples.items() if v}})
+
 
 def sheet_for(kind: str) -> Sheet:
     return {LEDGER: LEDGER_SHEET, VISITS: VISITS_SHEET}[kind]
@@ -219,6 +231,8 @@ class Rule:
     severity: str
     message: str  # may use {header} {value} {district} {choices} {limit} {other}
     fix: str
+    group: str = ""  # one line for the same finding on many rows (receipts); may use {count}
+    group_fix: str = ""
 
 
 RULES: dict[str, Rule] = {r.code: r for r in (
@@ -242,20 +256,22 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     # cells
     Rule("required", ERROR, "“{header}”为必填项，不能为空", "请填写{header}：{hint}"),
     Rule("bad_date", ERROR, "“{value}”不是可识别的日期", "请填写日期，如 2026-11-20"),
+    Rule("impossible_date", ERROR, "“{value}”不是有效的日期：{detail}", "请核对并改为实际的日期，如 {limit}"),
     Rule("bad_number", ERROR, "“{value}”不是数字", "请只填写数字，如 400"),
     Rule("not_whole_number", ERROR, "“{value}”不是整数", "请填写整数，如 12"),
     Rule("negative", ERROR, "“{value}”不能小于 {limit}", "请填写不小于 {limit} 的数"),
     Rule("not_in_choices", ERROR, "“{value}”不是“{header}”的可选值", "请从下拉列表中选择：{choices}"),
     Rule("too_long", ERROR, "内容过长（{detail}字），超过 {limit} 字", "请精简到 {limit} 字以内"),
-    Rule("unknown_district", ERROR, "“{value}”不是已登记的区县", "请填写区县全称，如：海曙区"),
+    Rule("unknown_district", ERROR, "“{value}”不是已登记的区县", "{suggestion}"),
     Rule("wrong_district", ERROR, "该行属于“{value}”，但文件提交在“{district}”的文件夹中", "请只提交本区县（{district}）的数据，其他区县的数据由其自行提交"),
-    Rule("unknown_town", ERROR, "“{value}”不是已登记的街道（镇乡）", "请填写街道（镇乡）全称，如：姜山镇"),
+    Rule("district_should_be", ERROR, "所属区县填写为“{value}”，但该行的{detail}属于{district}", "所属区县应为{district}，请改为“{district}”"),
+    Rule("unknown_town", ERROR, "“{value}”不是已登记的街道（镇乡）", "{suggestion}"),
     Rule("town_not_in_district", ERROR, "“{value}”不属于{district}", "请核对街道（镇乡）名称和所属区县"),
-    Rule("unknown_unit", ERROR, "“{value}”不是已登记的包联单位", "请填写单位全称，与单位名单一致，如：市经信局"),
-    Rule("unknown_leader", ERROR, "“{value}”不在领导干部名单中", "请填写领导干部名单中的姓名，或留空"),
+    Rule("unknown_unit", ERROR, "“{value}”不是已登记的包联单位", "{suggestion}"),
+    Rule("unknown_leader", ERROR, "“{value}”不在领导干部名单中", "{suggestion}"),
     Rule("ambiguous_leader", WARNING, "有两位以上领导干部名叫“{value}”，统计时可能无法区分", "请与市里联系在名单中区分同名领导"),
     Rule("duplicate_case_id", ERROR, "问题编号“{value}”在本文件中重复（另见第 {other} 行）", "每个问题只占一行，编号不得重复"),
-    Rule("resolved_on_missing", ERROR, "办理状态为已办结，但没有填写办结日期", "请填写办结日期"),
+    Rule("resolved_on_missing", ERROR, "办理状态为已办结，但没有填写办结日期", "如已办结，请填写办结日期；如尚未办结，请把办理状态改为实际状态（如推进中）"),
     Rule("resolved_on_unexpected", ERROR, "办理状态不是已办结，却填写了办结日期", "未办结的问题请清空办结日期，已办结的请修改办理状态"),
     Rule("after_as_of", ERROR, "{header}“{value}”晚于本表截至日期 {limit}", "请核对日期，或在标题中写明正确的截至日期"),
     Rule("deadline_before_reported", ERROR, "完成时限“{value}”早于发现日期 {limit}", "请核对完成时限和发现日期"),
@@ -265,7 +281,9 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     # across submissions
     Rule("status_regressed", WARNING, "问题“{value}”的办理状态由“{other}”退回为“{detail}”", "如确有反复请在进展情况中说明原因"),
     Rule("deadline_extended", WARNING, "问题“{value}”的完成时限由 {other} 推迟到 {detail}", "推迟时限须按程序报批，请在进展情况中说明"),
-    Rule("case_missing", WARNING, "问题“{value}”在上一期清单中有，本期清单中没有", "问题清单须列出全部问题（含已办结），请补上或说明原因"),
+    Rule("case_missing", WARNING, "问题“{value}”在上一期清单中有，本期清单中没有", "问题清单须列出全部问题（含已办结），请补上或说明原因",
+         group="比上期少{count}个问题：是否只填了新增问题？清单须列出全部问题",
+         group_fix="问题清单每次须列出本区县的全部问题（含已办结），请补上下列问题，或在进展情况中说明原因"),
     # the reference workbook
     Rule("reference_missing_sheet", ERROR, "基础数据缺少工作表“{sheet}”", "请使用统一的基础数据模板"),
     Rule("reference_duplicate", ERROR, "“{value}”重复", "每项只登记一次"),
@@ -281,6 +299,38 @@ def message(code: str, **values: object) -> tuple[str, str]:
     rule = RULES[code]
     safe = _Blank({k: "" if v is None else v for k, v in values.items()})
     return rule.message.format_map(safe), rule.fix.format_map(safe)
+
+
+# The fix of an unknown name: the likely intended names, or where to find the right one.
+SUGGEST = "是否为{names}？请填写登记的全称"
+NO_SUGGESTION = {
+    "district": "请填写区县全称，如：{example}",
+    "town": "请填写{district}所辖街道（镇乡）的全称，如：{example}",
+    "unit": "请填写单位全称，与单位名单一致，如：{example}",
+    "leader": "请填写领导干部名单中的姓名，或留空",
+}
+
+
+def suggestion(kind: str, names: list[str], **values: object) -> str:
+    """'是否为“霞浦街道”？…' when close registered names exist, else the general advice."""
+    if names:
+        return SUGGEST.format(names="或".join(f"“{n}”" for n in names))
+    return NO_SUGGESTION[kind].format_map(_Blank(values))
+
+
+_DISPLAY_MARKS = re.compile(r"^[\s*＊※★☆]+|[\s*＊※★☆]+$")
+
+
+def display_header(text: str) -> str:
+    """A header as written, without the marks around it (*责任人 -> 责任人), for messages."""
+    return _DISPLAY_MARKS.sub("", text or "")
+
+
+def group_message(code: str, **values: object) -> tuple[str, str]:
+    """The (reason, fix) of one line standing for many findings of `code` (receipts)."""
+    rule = RULES[code]
+    safe = _Blank({k: "" if v is None else v for k, v in values.items()})
+    return rule.group.format_map(safe), (rule.group_fix or rule.fix).format_map(safe)
 
 
 class _Blank(dict):

@@ -30,6 +30,7 @@ WHAT_TO_DO = {
     "write_receipts": "检查各区县文件夹下的“回执”文件夹是否可写。",
     "send_report": "检查 SMTP 连接 smtp_default（地址、端口、账号、SSL/TLS 设置）。重试不会重复发送已发出的报告。",
     "send_reminders": "检查 SMTP 连接 smtp_default。重试不会重复发送已发出的提醒。",
+    "mail_receipts": "检查 SMTP 连接 smtp_default。回执已在各区县文件夹中；重试只发送尚未发出的回执邮件。",
 }
 DEFAULT_WHAT_TO_DO = "查看任务日志中的错误信息；问题解决后在 Airflow 界面中清除（Clear）该任务即可重跑。"
 

@@ -46,7 +46,8 @@ def finding(
     shown = "" if value is None else str(value)
     if len(shown) > 200:
         shown = shown[:200] + "…"
-    reason, fix = contract.message(code, value=shown, header=column, sheet=sheet, **details)
+    reason, fix = contract.message(code, value=shown, header=contract.display_header(column), sheet=sheet,
+                                   **details)
     return Finding(
         code=code,
         severity=contract.RULES[code].severity,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import logging
 import tempfile
 import time
@@ -58,6 +59,20 @@ def _engine(settings: Settings):
 def _order(rows: list[dict]) -> list[dict]:
     """The reference workbook first (districts are checked against it), then oldest first."""
     return sorted(rows, key=lambda r: (r["district"] != inbox.REFERENCE_FOLDER, r.get("as_of") or dt.date.min, r["id"]))
+
+
+def _changes_file(settings: Settings, submission_id: int) -> Path:
+    return handoff.folder(settings, submission_id) / "changes.json"
+
+
+def _save_changes(settings: Settings, submission_id: int, sub, previous: dict[str, dict]) -> None:
+    """What the ledger changes against the district's cases, for the receipt (computed before the merge)."""
+    from grassroots.validation import receipts
+
+    changes = receipts.ledger_changes(sub, previous)
+    path = _changes_file(settings, submission_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(changes, ensure_ascii=False, default=str), encoding="utf-8")
 
 
 def _reject(engine, settings: Settings, submission_id: int, findings: list[Finding], **fields) -> None:
@@ -209,9 +224,12 @@ def _validate_each(engine, settings: Settings, datadocs: Path) -> dict:
                     log.warning("no reference data yet: submission #%s waits", sid)
                     waiting.append(sid)
                     continue
+                previous = warehouse.ledger_state(engine, row["district"])
                 result = validation.validate_submission(
                     sub, reference, district=row["district"], as_of=sub.as_of,
-                    previous=warehouse.ledger_state(engine, row["district"]), datadocs_dir=datadocs)
+                    previous=previous, datadocs_dir=datadocs)
+                if result.accepted:
+                    _save_changes(settings, sid, sub, previous)
                 findings, ok, rows_accepted = result.findings, result.accepted, result.rows_accepted
                 if result.datadocs:
                     page = storage.stored_as(result.datadocs, datadocs, settings.datadocs)
@@ -278,7 +296,9 @@ def merge_submissions(settings: Settings) -> dict:
 
 @_step
 def write_receipts(settings: Settings) -> dict:
-    """Put a receipt (回执) into the district's folder for every finished submission."""
+    """Put a receipt (回执) into the district's folder for every finished submission, and queue it
+    for the district's contacts (receipt_mail; sent by the next step)."""
+    from grassroots.mail import receipt_mail
     from grassroots.validation import receipts
 
     engine = _engine(settings)
@@ -289,20 +309,63 @@ def write_receipts(settings: Settings) -> dict:
         folder = handoff.folder(settings, sid)
         sub = handoff.load(folder) if (folder / "submission.json").exists() else None
         findings = warehouse.submission_findings(engine, sid)
+        accepted = row["fate"] == Fate.ACCEPTED
         with tempfile.TemporaryDirectory() as tmp, storage.local_copy(storage.as_path(row["archive_path"])) as source:
             local = receipts.write_receipt(
                 source, original_name=row["file_name"], sub=sub, findings=findings,
-                accepted=row["fate"] == Fate.ACCEPTED, rows_total=row["rows_total"] or 0,
+                accepted=accepted, rows_total=row["rows_total"] or 0,
                 rows_accepted=row["rows_accepted"] or 0, district=row["district"], out_dir=Path(tmp),
-                received_at=row["received_at"])
-            target = inbox.receipt_folder(settings, row["district"])
-            target.mkdir(parents=True, exist_ok=True)
-            destination = target / local.name
-            storage.copy_file(local, destination)
+                received_at=row["received_at"], timezone=settings.timezone,
+                context=_receipt_context(engine, settings, row, sub, accepted))
+            destination = _deliver(local, inbox.receipt_folder(settings, row["district"]))
         warehouse.update_submission(engine, sid, state=DONE, receipt_path=str(destination))
+        if row["district"] != inbox.REFERENCE_FOLDER:
+            receipt_mail.queue(engine, settings, row, accepted)
         handoff.discard(settings, sid)
         written.append(sid)
     return {"receipts": written}
+
+
+def _deliver(local: Path, folder) -> object:
+    """Copy the finished receipt into the district's receipt folder (the only write to the inbox)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    destination = folder / local.name
+    storage.copy_file(local, destination)
+    return destination
+
+
+def _receipt_context(engine, settings: Settings, row: dict, sub, accepted: bool):
+    """What the receipt says beyond its findings: the ledger the figures keep, the deadline to
+    resubmit, and what an accepted ledger changed (saved by the validate step)."""
+    from grassroots.mail import receipt_mail
+    from grassroots.validation import receipts
+
+    if row["district"] == inbox.REFERENCE_FOLDER:
+        return receipts.ReceiptContext()
+    if accepted:
+        path = _changes_file(settings, row["id"])
+        changes = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+        return receipts.ReceiptContext(changes=changes)
+    day = (sub.as_of if sub is not None and sub.as_of else None) or row.get("as_of") or _arrival_date(row, settings)
+    return receipts.ReceiptContext(
+        previous_as_of=receipt_mail.previous_as_of(engine, row["district"]), looked_up=True,
+        resubmit_by=settings_module.deadline_for(day, settings.submission_deadline, settings.timezone))
+
+
+@_step
+def mail_receipts(settings: Settings, *, conn_id: str = "smtp_default", strict: bool = True) -> dict:
+    """Mail the queued receipts to the districts' contacts. Without the SMTP connection the
+    receipts stay queued (a warning); `strict` raises when the server fails (the task retries)."""
+    from grassroots.mail import receipt_mail
+
+    engine = _engine(settings)
+    try:
+        return receipt_mail.send_receipt_mails(settings, engine, conn_id=conn_id)
+    except receipt_mail.ReceiptMailNotSent as exc:
+        if strict and "not defined" not in str(exc) and "isn't defined" not in str(exc):
+            raise
+        log.warning("receipts not mailed, left queued for the next run: %s", exc)
+        return {"sent": [], "queued": True, "problem": str(exc)[:500]}
 
 
 # --- the whole pass -------------------------------------------------------------------------
@@ -318,6 +381,7 @@ def run_once(settings: Settings) -> dict:
         "validate": validate_submissions(settings),
         "merge": merge_submissions(settings),
         "receipts": write_receipts(settings),
+        "mail": mail_receipts(settings, strict=False),
     }
     steps["seconds"] = round(time.perf_counter() - started, 1)
     return steps

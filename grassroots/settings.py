@@ -54,6 +54,10 @@ class Settings:
     """GRASSROOTS_TIMEZONE: the campaign's local time zone (dates of arrival, report schedules)."""
     submission_deadline: str
     """GRASSROOTS_SUBMISSION_DEADLINE: weekday and local time each week's ledger is due ('FRI 18:00')."""
+    receipt_mail: str = "rejected"
+    """GRASSROOTS_RECEIPT_MAIL: which receipts are mailed to the district's contacts: rejected | all | none."""
+    contact: str = ""
+    """GRASSROOTS_CONTACT: who the districts ask (name, phone, mail), printed in the templates' 填表说明."""
 
     @property
     def store(self):
@@ -119,7 +123,16 @@ def load(env: dict[str, str] | None = None) -> Settings:
         merge_pause_file=env.get("GRASSROOTS_TEST_PAUSE_FILE", ""),
         timezone=env.get("GRASSROOTS_TIMEZONE") or DEFAULT_TIMEZONE,
         submission_deadline=env.get("GRASSROOTS_SUBMISSION_DEADLINE") or "FRI 18:00",
+        receipt_mail=_choice(env, "GRASSROOTS_RECEIPT_MAIL", ("rejected", "all", "none")),
+        contact=(env.get("GRASSROOTS_CONTACT") or "").strip(),
     )
+
+
+def _choice(env: dict[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    raw = (env.get(name) or "").strip().lower() or allowed[0]
+    if raw not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
 
 
 def describe(settings: Settings) -> list[tuple[str, str]]:

@@ -486,8 +486,8 @@ def _rejected_block(plan: Plan, district: str, as_of: dt.date, style: Style, goo
     town = rows[data[1]][col["town"]]
     mistake("unknown_town", data[1], "town", town.removesuffix("街道") + "镇")  # 霞浦街道 -> 霞浦镇
     mistake("duplicate_case_id", data[4], "case_id", rows[data[3]][col["case_id"]])
-    mistake("wrong_district", data[6], "district", other)
-    mistake("bad_date", data[8], "reported_on", f"{as_of.year}/{as_of.month}/31" if as_of.month in (2, 4, 6, 9, 11)
+    mistake("district_should_be", data[6], "district", other)  # its town and case id say 北仑区
+    mistake("impossible_date", data[8], "reported_on", f"{as_of.year}/{as_of.month}/31" if as_of.month in (2, 4, 6, 9, 11)
             else f"{as_of.year}/13/{as_of.day}")
     unresolved = next(i for i in data[10:] if rows[i][col["status"]] not in (STATUS_RESOLVED, "已销号"))
     mistake("resolved_on_missing", unresolved, "status", STATUS_RESOLVED)

@@ -7,6 +7,7 @@ blank as a template or filled (the demo writes the source city's reference data 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from grassroots import contract
 from grassroots.reference import Reference
+from grassroots.settings import Settings
 
 TEMPLATE_ROWS = 2000  # rows prepared with dropdowns and formats under the header
 LIST_SHEET = "下拉选项"
@@ -43,6 +45,8 @@ GUIDE_HEADERS = ("列名", "是否必填", "类型", "可选值", "可接受的�
 _TITLE_FONT = Font(bold=True, size=14)
 _HEADER_FONT = Font(bold=True)
 _REQUIRED_FONT = Font(bold=True, color="C00000")
+_EXAMPLE_FONT = Font(italic=True, color="808080")
+_EXAMPLE_FILL = PatternFill("solid", fgColor="EDEDED")
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _THIN = Side(style="thin", color="9BC2E6")
 _HEADER_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -71,11 +75,14 @@ _GENERAL_RULES = {
 }
 
 
-def write_templates(out_dir: Path, reference: Reference | None = None, district: str | None = None) -> list[Path]:
+def write_templates(out_dir: Path, reference: Reference | None = None, district: str | None = None,
+                    settings: Settings | None = None) -> list[Path]:
     """Write the ledger, visit-log and reference templates into `out_dir`; return their paths.
 
-    With a reference and a district, the district, town and unit columns get dropdowns of that
-    district's own names.
+    With a reference, every column naming reference data gets a dropdown: districts, towns (those
+    of the district chosen in the row), units (the district's paired units first, the rest in
+    pinyin order) and leaders; with a district too, the lists and examples are that district's.
+    `settings` puts the weekly deadline and the contact (GRASSROOTS_CONTACT) into 填表说明.
     """
     if district and reference is not None and district not in reference.districts:
         raise ValueError(f"unknown district {district!r}")
@@ -84,7 +91,7 @@ def write_templates(out_dir: Path, reference: Reference | None = None, district:
     paths = []
     for spec, file_name in ((contract.LEDGER_SHEET, LEDGER_TEMPLATE), (contract.VISITS_SHEET, VISITS_TEMPLATE)):
         path = out_dir / file_name
-        submission_template(spec, reference, district).save(path)
+        submission_template(spec, reference, district, settings).save(path)
         paths.append(path)
     path = out_dir / REFERENCE_TEMPLATE
     reference_workbook(None).save(path)
@@ -107,8 +114,8 @@ def title_text(spec: contract.Sheet, district: str | None = None) -> str:
 # --- submission templates -------------------------------------------------------------------
 
 def submission_template(spec: contract.Sheet, reference: Reference | None = None,
-                        district: str | None = None) -> Workbook:
-    """One sheet of the contract as a workbook: title, marked header, checks, guide."""
+                        district: str | None = None, settings: Settings | None = None) -> Workbook:
+    """One sheet of the contract as a workbook: title, marked header, a grey example row, checks, guide."""
     wb = Workbook()
     ws = wb.active
     ws.title = spec.name
@@ -117,13 +124,17 @@ def submission_template(spec: contract.Sheet, reference: Reference | None = None
     ws.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
     ws.row_dimensions[1].height = 30
-    _write_header(ws, spec, row=2)
+    examples = example_names(reference, district)
+    _write_header(ws, spec, row=2, examples=examples)
     first, last = 3, 2 + TEMPLATE_ROWS
     lists = _reference_lists(wb, spec, reference, district)
     for idx, col in enumerate(spec.columns, start=1):
         letter = get_column_letter(idx)
         ws.column_dimensions[letter].width = col.width
-        validation = _validation(col, lists.get(col.reference or ""))
+        source = lists.get(col.reference or col.listed or "")
+        if col.reference == "town" and "town_keys" in lists and "district" in spec.fields:
+            source = _dependent_towns(lists, get_column_letter(spec.fields.index("district") + 1), first)
+        validation = _validation(col, source, examples)
         if validation is not None:
             validation.add(f"{letter}{first}:{letter}{last}")
             ws.add_data_validation(validation)
@@ -133,20 +144,80 @@ def submission_template(spec: contract.Sheet, reference: Reference | None = None
         elif col.field in ("case_id", "visit_id", "case_ids"):
             for row in range(first, last + 1):
                 ws.cell(row=row, column=idx).number_format = "@"  # ids stay text (001 keeps its zeros)
+    _write_example(ws, spec, row=first, names=examples)
     ws.freeze_panes = ws.cell(row=3, column=1)
     ws.print_title_rows = "1:2"
-    _write_guide(wb.create_sheet(GUIDE_SHEET), spec)
+    _print_landscape(ws)
+    _write_guide(wb.create_sheet(GUIDE_SHEET), spec, settings)
     return wb
 
 
-def _write_header(ws: Worksheet, spec: contract.Sheet, row: int) -> None:
+def _print_landscape(ws: Worksheet) -> None:
+    """Landscape, every column on one page width (16 columns do not fit portrait)."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def example_names(reference: Reference | None, district: str | None) -> dict[str, str]:
+    """The example names of the hints and the example row: the district's own when known."""
+    names = dict(contract.EXAMPLES)
+    if reference is None:
+        return names
+    district = district or next(iter(reference.districts), None)
+    if not district:
+        return names
+    towns = reference.towns_of(district)
+    paired = [u for u, t in reference.pairings.items() if t in set(towns)]
+    names["district"] = district
+    if towns:
+        names["town"] = towns[0]
+        paired_first = [u for u, t in reference.pairings.items() if t == towns[0]]
+        names["unit"] = (paired_first or paired or [names["unit"]])[0]
+    leaders = [x.name for x in reference.leaders if x.unit == names["unit"]]
+    if leaders:
+        names["leader"] = leaders[0]
+    return names
+
+
+_EXAMPLE_VALUES = {
+    contract.LEDGER: {
+        "case_id": "{prefix}-2026-001", "title": "老旧小区加装电梯", "source": "民生实事", "theme": "民生所盼",
+        "district": "{district}", "town": "{town}", "paired_unit": "{unit}", "responsible_unit": "{town}人民政府",
+        "responsible_person": "张三", "lead_leader": "{leader}", "reported_on": dt.date(2026, 11, 2),
+        "deadline": dt.date(2026, 12, 31), "status": "推进中", "progress_note": "已完成方案设计", "funds_wan": 400,
+    },
+    contract.VISITS: {
+        "visit_id": "ZF-0001", "visit_date": dt.date(2026, 11, 2), "unit": "{unit}", "leader": "{leader}",
+        "leader_title": "局长", "district": "{district}", "town": "{town}", "target": "{town}某社区",
+        "target_type": "社区", "activity": "走访", "participants": 12, "problems_collected": 2,
+    },
+}
+
+
+def _write_example(ws: Worksheet, spec: contract.Sheet, row: int, names: dict[str, str]) -> None:
+    """A grey, italic example row; its first cell starts with the mark the reader skips."""
+    fill = {**names, "leader": names.get("leader", "张伟"), "prefix": "XX"}
+    for idx, col in enumerate(spec.columns, start=1):
+        value = _EXAMPLE_VALUES.get(spec.kind, {}).get(col.field)
+        if isinstance(value, str):
+            value = value.format_map(fill)
+        if idx == 1:
+            value = contract.EXAMPLE_MARK + (str(value) if value is not None else "本行为填写示例，不会被读取")
+        cell = ws.cell(row=row, column=idx, value=value)
+        cell.font, cell.fill = _EXAMPLE_FONT, _EXAMPLE_FILL
+
+
+def _write_header(ws: Worksheet, spec: contract.Sheet, row: int, examples: dict[str, str] | None = None) -> None:
     for idx, col in enumerate(spec.columns, start=1):
         cell = ws.cell(row=row, column=idx, value=("*" if col.required else "") + col.header)
         cell.font = _REQUIRED_FONT if col.required else _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.border = _HEADER_BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        note = _column_note(col)
+        note = _column_note(col, examples or {})
         if note:
             comment = Comment(note, "填表说明")
             comment.width, comment.height = 260, 110
@@ -154,42 +225,73 @@ def _write_header(ws: Worksheet, spec: contract.Sheet, row: int) -> None:
     ws.row_dimensions[row].height = 32
 
 
-def _column_note(col: contract.Column) -> str:
-    parts = ["必填。" if col.required else ""]
+def _column_note(col: contract.Column, examples: dict[str, str]) -> str:
+    parts = ["必填" if col.required else ""]
     if col.hint:
-        parts.append(col.hint)
+        parts.append(contract.hint(col, **examples))
     if col.choices:
-        parts.append("可选：" + "、".join(col.choices))
-    return "".join(parts)
+        parts.append("可选值：" + "、".join(col.choices))
+    return "。".join(p for p in parts if p)
+
+
+def pinyin_order(names: Iterable[str]) -> list[str]:
+    """Names in the order of their pinyin (how people look a unit up), not of their code points."""
+    from pypinyin import lazy_pinyin
+
+    return sorted(names, key=lambda n: (lazy_pinyin(n), n))
 
 
 def _reference_lists(wb: Workbook, spec: contract.Sheet, reference: Reference | None,
                      district: str | None) -> dict[str, str]:
-    """Hidden columns of the district's names -> {reference kind: list formula}."""
-    if reference is None or not district:
+    """A hidden sheet of names -> {reference kind: list formula}. Without a district the towns
+    follow the district chosen in the same row (OFFSET over the towns sorted by district)."""
+    if reference is None:
         return {}
-    towns = reference.towns_of(district)
-    paired = [u for u, t in reference.pairings.items() if t in set(towns)]
-    units = paired + [u for u in reference.units if u not in set(paired)]
-    wanted = {"district": [district], "town": towns, "unit": units}
-    used = [c.reference for c in spec.columns if c.reference in wanted]
+    districts = [district] if district else list(reference.districts)
+    own_towns = set(reference.towns_of(district)) if district else set()
+    paired = [u for u, t in reference.pairings.items() if t in own_towns]
+    units = paired + pinyin_order(u for u in reference.units if u not in set(paired))
+    own_leaders = [x.name for x in reference.leaders if x.unit in set(paired)]
+    leaders = list(dict.fromkeys(own_leaders + pinyin_order({x.name for x in reference.leaders} - set(own_leaders))))
+    by_district = [(d, t) for d in districts for t in reference.towns_of(d)]
+    wanted = {"district": districts, "town": [t for _, t in by_district], "unit": units, "leader": leaders}
+    used = [c.reference or c.listed for c in spec.columns if (c.reference or c.listed) in wanted]
     if not used:
         return {}
     ws = wb.create_sheet(LIST_SHEET)
     ws.sheet_state = "hidden"
-    formulas = {}
-    for idx, kind in enumerate(dict.fromkeys(used), start=1):
+    formulas: dict[str, str] = {}
+    column = 0
+    for kind in dict.fromkeys(used):
         values = wanted[kind]
         if not values:
             continue
+        if kind == "town" and not district:
+            column += 1  # the district of each town, beside it, for the dependent list
+            for row, (d, _) in enumerate(by_district, start=1):
+                ws.cell(row=row, column=column, value=d)
+            keys = get_column_letter(column)
+        column += 1
         for row, value in enumerate(values, start=1):
-            ws.cell(row=row, column=idx, value=value)
-        letter = get_column_letter(idx)
-        formulas[kind] = f"'{LIST_SHEET}'!${letter}$1:${letter}${len(values)}"
+            ws.cell(row=row, column=column, value=value)
+        letter = get_column_letter(column)
+        area = f"'{LIST_SHEET}'!${letter}$1:${letter}${len(values)}"
+        formulas[kind] = area
+        if kind == "town" and not district:
+            formulas["town_keys"] = f"'{LIST_SHEET}'!${keys}$1:${keys}${len(values)}"
+            formulas["town_first"] = f"'{LIST_SHEET}'!${letter}$1"
     return formulas
 
 
-def _validation(col: contract.Column, list_formula: str | None = None) -> DataValidation | None:
+def _dependent_towns(lists: dict[str, str], district_letter: str, row: int) -> str:
+    """The towns of the district chosen in the row; every town while none is chosen."""
+    d = f"${district_letter}{row}"
+    return (f"IF({d}=\"\",{lists['town']},OFFSET({lists['town_first']},MATCH({d},{lists['town_keys']},0)-1,0,"
+            f"COUNTIF({lists['town_keys']},{d}),1))")
+
+
+def _validation(col: contract.Column, list_formula: str | None = None,
+                examples: dict[str, str] | None = None) -> DataValidation | None:
     """The Excel check of one column, or None when the column is free text."""
     if col.type == "choice":
         dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"', allow_blank=True)
@@ -197,6 +299,8 @@ def _validation(col: contract.Column, list_formula: str | None = None) -> DataVa
     elif list_formula:
         dv = DataValidation(type="list", formula1=list_formula, allow_blank=True)
         dv.error = "请从下拉列表中选择，名称须与基础数据一致"
+        if col.listed and not col.reference:  # a dropdown that helps, not a rule: other names pass
+            dv.errorStyle = "information"
     elif col.type == "date":
         dv = DataValidation(type="date", operator="between", formula1=DATE_RANGE[0], formula2=DATE_RANGE[1],
                             allow_blank=True)
@@ -213,11 +317,12 @@ def _validation(col: contract.Column, list_formula: str | None = None) -> DataVa
     else:
         return None
     dv.errorTitle = "输入有误"
-    dv.errorStyle = "stop"
+    if dv.errorStyle is None:
+        dv.errorStyle = "stop"
     dv.showErrorMessage = True
     if col.hint:
         dv.promptTitle = col.header
-        dv.prompt = col.hint[:255]
+        dv.prompt = contract.hint(col, **(examples or {}))[:255]
         dv.showInputMessage = True
     return dv
 
@@ -226,11 +331,25 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _write_guide(ws: Worksheet, spec: contract.Sheet) -> None:
-    """填表说明: the general rules, then one row per column of the sheet."""
+def _deadline_words(deadline: str) -> str:
+    """'FRI 18:00' -> '每周五 18:00'."""
+    day, _, time = deadline.strip().upper().partition(" ")
+    names = {"MON": "一", "TUE": "二", "WED": "三", "THU": "四", "FRI": "五", "SAT": "六", "SUN": "日"}
+    return f"每周{names.get(day[:3], day)} {time}".strip()
+
+
+def _write_guide(ws: Worksheet, spec: contract.Sheet, settings: Settings | None = None) -> None:
+    """填表说明: the general rules, the deadline and who to ask, then one row per column."""
     ws.cell(row=1, column=1, value=f"{spec.name}填表说明").font = _TITLE_FONT
     row = 2
-    for n, rule in enumerate(_GENERAL_RULES.get(spec.kind, ()), start=1):
+    rules = list(_GENERAL_RULES.get(spec.kind, ()))
+    rules.append(f"第 3 行灰色斜体为填写示例（第一格以“{contract.EXAMPLE_MARK}”开头），系统不会读取；可直接在其上填写，或保留。")
+    if settings is not None:
+        rules.append(f"报送时限：{_deadline_words(settings.submission_deadline)} 前提交本周的文件；"
+                     "逾期提交的文件照常接收，但记为逾期报送。未通过校验的文件须在时限前修改后重新提交。")
+        if settings.contact:
+            rules.append(f"联系人：{settings.contact}（填表或回执有疑问时联系）。")
+    for n, rule in enumerate(rules, start=1):
         ws.cell(row=row, column=1, value=f"{n}. {rule}")
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(GUIDE_HEADERS))
         row += 1
@@ -252,7 +371,7 @@ def _guide_table(ws: Worksheet, row: int, columns: Sequence[contract.Column]) ->
             REFERENCE_LABELS.get(col.reference or "") or TYPE_LABELS.get(col.type, col.type),
             "、".join(col.choices) + (_synonym_note(col) if col.synonyms else ""),
             "、".join(col.aliases),
-            col.hint,
+            contract.hint(col) if col.hint else "",
         )
         for idx, value in enumerate(values, start=1):
             ws.cell(row=row, column=idx, value=value).alignment = _WRAP

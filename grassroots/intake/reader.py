@@ -474,6 +474,11 @@ def _build_table(spec: contract.Sheet, sheet_name: str, grid: Grid, header_at: i
         keep = text.notna().any(axis=1)  # empty rows anywhere are not data
         if not keep.all():
             text = text.loc[keep]
+    first = spec.fields[0]
+    if first in text.columns and len(text):
+        example = text[first].str.startswith(contract.EXAMPLE_MARK).fillna(False).astype(bool)
+        if example.any():  # the template's grey example row
+            text = text.loc[~example]
     for col in spec.columns:
         if col.field not in text.columns:
             text[col.field] = pd.Series(pd.NA, index=text.index, dtype="str")

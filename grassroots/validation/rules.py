@@ -9,7 +9,8 @@ Every rule returns the same `Finding`s as the GX checks: sheet, Excel row, heade
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+import re
+from collections import defaultdict
 from collections.abc import Iterable
 
 import pandas as pd
@@ -87,7 +88,7 @@ def failure_findings(sheet: contract.Sheet, table: Table, failures: list[Failure
         col = sheet.column(check.field)
         details: dict[str, object] = {}
         if check.code == "required":
-            details["hint"] = col.hint
+            details["hint"] = contract.hint(col)
         elif check.code == "too_long":
             details["limit"] = col.max_length
             details["detail"] = table.text[check.field].loc[rows].str.len()
@@ -98,8 +99,44 @@ def failure_findings(sheet: contract.Sheet, table: Table, failures: list[Failure
         elif check.code in ("duplicate_case_id", "reference_duplicate", "reference_pairing"):
             fields = check.kwargs.get("column_list") or [check.field]
             details["other"] = _other_rows(table, fields, rows)
+        if check.code == "bad_date":
+            out.extend(_date_findings(table, sheet, check.field, rows))
+            continue
         out.extend(cell_findings(table, sheet, check.code, check.field, rows, **details))
     return out
+
+
+def _date_findings(table: Table, sheet: contract.Sheet, field: str, rows: list[int]) -> list[Finding]:
+    """An unreadable date, or a date that cannot exist with the reason why (11月没有31日)."""
+    why = {r: impossible_date(_plain(t)) for r, t in zip(rows, _at(table.text[field], rows), strict=True)}
+    impossible = [r for r, w in why.items() if w]
+    return (cell_findings(table, sheet, "bad_date", field, [r for r in rows if not why[r]])
+            + cell_findings(table, sheet, "impossible_date", field, impossible,
+                            detail=pd.Series({r: why[r][0] for r in impossible}, dtype="object"),
+                            limit=pd.Series({r: why[r][1] for r in impossible}, dtype="object")))
+
+
+_YMD = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+
+
+def impossible_date(text: str) -> tuple[str, str] | None:
+    """'2026/11/31' -> ('11月没有31日', '2026-11-30'): why a year-month-day cannot exist, and the
+    closest real date; None when the text is not of that shape or the date exists."""
+    import calendar
+
+    m = _YMD.match(text or "")
+    if not m:
+        return None
+    year, month, day = (int(x) for x in m.groups())
+    if not 1 <= month <= 12:
+        return f"一年只有12个月，没有{month}月", f"{year}-12-{min(day, 31) or 1:02d}"
+    last = calendar.monthrange(year, month)[1]
+    if 1 <= day <= last:
+        return None
+    if day == 0:
+        return "没有0日", f"{year}-{month:02d}-01"
+    why = f"{year}年2月没有29日（{year}年不是闰年）" if (month, day) == (2, 29) else f"{month}月没有{day}日"
+    return why, f"{year}-{month:02d}-{last:02d}"
 
 
 def _other_rows(table: Table, fields: list[str], rows: list[int]) -> pd.Series:
@@ -118,8 +155,15 @@ def _other_rows(table: Table, fields: list[str], rows: list[int]) -> pd.Series:
 
 # --- a district's sheet against the reference data ------------------------------------------
 
-def reference_findings(sheet: contract.Sheet, table: Table, reference: Reference, district: str) -> list[Finding]:
-    """Districts, towns, units and leaders named in the sheet, checked against the reference."""
+def reference_findings(sheet: contract.Sheet, table: Table, reference: Reference, district: str,
+                       prefixes: frozenset[str] = frozenset()) -> list[Finding]:
+    """Districts, towns, units and leaders named in the sheet, checked against the reference.
+
+    `prefixes`: the 问题编号 prefixes of the district (BL of BL-2026-001), from its ledgers: a row
+    whose town or case id is the folder's district but whose 所属区县 is not is told to write the
+    folder's district, not to remove the row. A shared leader name is the operators' to settle and
+    is reported once, on the reference workbook, not on every district's receipt.
+    """
     out: list[Finding] = []
     for col in sheet.columns:
         if not col.reference:
@@ -128,38 +172,81 @@ def reference_findings(sheet: contract.Sheet, table: Table, reference: Reference
         values = table.values[f]
         present = values.notna()
         unknown_code = contract.UNKNOWN_REFERENCE[col.reference]
+        unknown = _rows(present & ~values.isin(list(_names(reference, col.reference))))
+        out += cell_findings(table, sheet, unknown_code, f, unknown,
+                             suggestion=_suggestions(table, f, unknown, col.reference, reference, district))
         if col.reference == "district":
             known = values.isin(list(reference.districts))
-            out += cell_findings(table, sheet, unknown_code, f, _rows(present & ~known))
-            out += cell_findings(table, sheet, "wrong_district", f, _rows(present & known & (values != district)),
+            wrong = _rows(present & known & (values != district))
+            evidence = _belongs_here(sheet, table, reference, district, prefixes, wrong)
+            out += cell_findings(table, sheet, "district_should_be", f, list(evidence), district=district,
+                                 detail=pd.Series(evidence, dtype="object"))
+            out += cell_findings(table, sheet, "wrong_district", f, [r for r in wrong if r not in evidence],
                                  district=district)
         elif col.reference == "town":
             known = values.isin(list(reference.towns))
-            out += cell_findings(table, sheet, unknown_code, f, _rows(present & ~known))
             elsewhere = values.map(reference.towns) != district
             out += cell_findings(table, sheet, "town_not_in_district", f, _rows(present & known & elsewhere),
                                  district=district)
-        elif col.reference == "unit":
-            known = values.isin(list(reference.units))
-            out += cell_findings(table, sheet, unknown_code, f, _rows(present & ~known))
-        elif col.reference == "leader":
-            known = values.isin(list(reference.leader_names))
-            out += cell_findings(table, sheet, unknown_code, f, _rows(present & ~known))
-            shared = values.isin(list(reference.shared_leader_names))
-            out += cell_findings(table, sheet, "ambiguous_leader", f, _rows(present & shared))
-    if sheet.kind == contract.VISITS:
-        out += _visit_leader_findings(sheet, table, reference)
     return out
 
 
-def _visit_leader_findings(sheet: contract.Sheet, table: Table, reference: Reference) -> list[Finding]:
-    """A visit counts for the leader of that name in that unit: two such leaders are ambiguous."""
-    counts = Counter((x.name, x.unit) for x in reference.leaders)
-    shared = {f"{n}\x1f{u}" for (n, u), k in counts.items() if k > 1}
-    if not shared or table.rows == 0:
-        return []
-    key = table.values["leader"].astype("object").fillna("") + "\x1f" + table.values["unit"].astype("object").fillna("")
-    return cell_findings(table, sheet, "ambiguous_leader", "leader", _rows(key.isin(list(shared))))
+def _names(reference: Reference, kind: str) -> list[str]:
+    return {"district": list(reference.districts), "town": list(reference.towns), "unit": reference.units,
+            "leader": list(reference.leader_names)}[kind]
+
+
+def _suggestions(table: Table, field: str, rows: list[int], kind: str, reference: Reference,
+                 district: str) -> pd.Series:
+    """For each unknown value: "是否为“霞浦街道”？…" from the district's names, then the city's."""
+    from grassroots.validation import suggest
+
+    towns = reference.towns_of(district)
+    units = [u for u, t in reference.pairings.items() if t in set(towns)]
+    own = {"district": [district], "town": towns, "unit": units,
+           "leader": [x.name for x in reference.leaders if x.unit in set(units)]}[kind]
+    city = _names(reference, kind)
+    example = (own or city or [""])[0]
+    texts: dict[str, str] = {}
+    out = {}
+    for row, value in zip(rows, _at(table.text[field], rows), strict=True):
+        value = _plain(value)
+        if value not in texts:
+            texts[value] = contract.suggestion(kind, suggest.closest(value, own, city), district=district,
+                                               example=example)
+        out[row] = texts[value]
+    return pd.Series(out, dtype="object")
+
+
+_CASE_PREFIX = re.compile(r"^\s*([A-Za-z]+)[-_－—]")
+
+
+def _prefix(case_id: str) -> str | None:
+    m = _CASE_PREFIX.match(case_id)
+    return m.group(1).upper() if m else None
+
+
+def case_prefixes(case_ids: Iterable[object]) -> frozenset[str]:
+    """The prefixes (BL of BL-2026-001) of a district's case ids."""
+    return frozenset(p for c in case_ids if isinstance(c, str) and (p := _prefix(c)))
+
+
+def _belongs_here(sheet: contract.Sheet, table: Table, reference: Reference, district: str,
+                  prefixes: frozenset[str], rows: list[int]) -> dict[int, str]:
+    """For rows naming another district: the words saying their town or case id is the folder's."""
+    none = [None] * len(rows)
+    towns = _at(table.values["town"], rows) if "town" in sheet.fields else none
+    ids = _at(table.values["case_id"], rows) if "case_id" in sheet.fields and prefixes else none
+    out = {}
+    for row, town, case_id in zip(rows, towns, ids, strict=True):
+        words = []
+        if isinstance(town, str) and reference.towns.get(town) == district:
+            words.append(f"街道（镇乡）“{town}”")
+        if isinstance(case_id, str) and _prefix(case_id) in prefixes:
+            words.append(f"问题编号“{case_id}”")
+        if words:
+            out[row] = "和".join(words)
+    return out
 
 
 # --- dates and status -----------------------------------------------------------------------

@@ -88,7 +88,7 @@ def validate_submission(sub: Submission, reference: Reference, *, district: str,
             if page:
                 pages.append(page)
             t0 = time.perf_counter()
-            findings += rules.reference_findings(spec, t, reference, district)
+            findings += rules.reference_findings(spec, t, reference, district, prefixes=_prefixes(t, previous, district))
             findings += rules.date_findings(spec, t, as_of)
             findings += rules.status_findings(spec, t)
             findings += rules.history_findings(spec, t, previous, as_of)
@@ -104,6 +104,15 @@ def validate_submission(sub: Submission, reference: Reference, *, district: str,
         timings={k: round(v, 4) for k, v in timings.items()},
         datadocs_pages=pages,
     )
+
+
+def _prefixes(table: Table, previous: dict[str, dict] | None, district: str) -> frozenset[str]:
+    """The district's case-id prefixes: from its last ledger, and from this file's rows that name it."""
+    ids = list(previous or ())
+    if "case_id" in table.values and "district" in table.values:
+        own = table.values["district"] == district
+        ids += table.values.loc[own.fillna(False).astype(bool), "case_id"].dropna().tolist()
+    return rules.case_prefixes(ids)
 
 
 def _check_table(spec: contract.Sheet, table: Table, timings: dict[str, float], *, run_name: str,

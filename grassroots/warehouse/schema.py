@@ -125,6 +125,18 @@ submissions = sa.Table(
     sa.Index(None, "district", "state"),
 )
 
+# A receipt mailed to a district's contacts: queued when the receipt is written (sent_at empty),
+# stamped once the mail server took it, so no file's receipt is ever mailed twice to an address.
+receipt_mails = sa.Table(
+    "receipt_mails", metadata,
+    sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), primary_key=True),
+    sa.Column("email", Text, primary_key=True),
+    sa.Column("district", Text, nullable=False),
+    sa.Column("queued_at", UTCDateTime, nullable=False),
+    sa.Column("message_id", Text),
+    sa.Column("sent_at", UTCDateTime),
+)
+
 findings = sa.Table(
     "findings", metadata,
     sa.Column("id", sa.Integer, primary_key=True),

@@ -297,15 +297,16 @@ def test_rejected_file_holds_each_mistake_and_the_correction_none(world):
     good = world.read[rejected["correction"]].table(contract.LEDGER)
     text, values = bad.text, bad.values
     codes = {m["code"]: m for m in rejected["mistakes"]}
-    assert set(codes) == {"unknown_town", "duplicate_case_id", "wrong_district", "bad_date",
+    assert set(codes) == {"unknown_town", "duplicate_case_id", "district_should_be", "impossible_date",
                           "resolved_on_missing", "not_in_choices"}
     row = {code: m["row"] for code, m in codes.items()}
     assert text.loc[row["unknown_town"], "town"] not in world.reference.towns
     dup = text.loc[row["duplicate_case_id"], "case_id"]
     assert (text["case_id"] == dup).sum() == 2
-    assert text.loc[row["wrong_district"], "district"] in world.reference.districts
-    assert text.loc[row["wrong_district"], "district"] != "北仑区"
-    assert pd.notna(text.loc[row["bad_date"], "reported_on"]) and pd.isna(values.loc[row["bad_date"], "reported_on"])
+    assert text.loc[row["district_should_be"], "district"] in world.reference.districts
+    assert text.loc[row["district_should_be"], "district"] != "北仑区"
+    assert pd.notna(text.loc[row["impossible_date"], "reported_on"])
+    assert pd.isna(values.loc[row["impossible_date"], "reported_on"])
     assert values.loc[row["resolved_on_missing"], "status"] == contract.STATUS_RESOLVED
     assert pd.isna(values.loc[row["resolved_on_missing"], "resolved_on"])
     assert values.loc[row["not_in_choices"], "source"] not in contract.SOURCES

@@ -9,6 +9,7 @@ import pytest
 from openpyxl.utils import get_column_letter
 
 from grassroots import contract
+from grassroots import settings as settings_module
 from grassroots.demo import city as demo_city
 from grassroots.intake import forms, reader
 from grassroots.reference import Reference
@@ -50,7 +51,8 @@ def test_submission_template_follows_the_contract(blank, spec):
         letter = get_column_letter(idx)
         assert ws.column_dimensions[letter].width == col.width
         if col.hint:
-            assert col.hint in ws.cell(row=2, column=idx).comment.text
+            assert contract.hint(col) in ws.cell(row=2, column=idx).comment.text
+            assert "从下拉列表选择可选" not in ws.cell(row=2, column=idx).comment.text
         dv = validations.get(letter)
         if col.type == "choice":
             assert dv.type == "list"
@@ -79,7 +81,7 @@ def test_guide_lists_every_column_and_the_general_rules(blank, spec):
         assert row[2]
         for choice in col.choices:
             assert choice in row[3]
-        assert (row[5] or "") == col.hint
+        assert (row[5] or "") == contract.hint(col)
     text = "\n".join(str(c) for r in ws.iter_rows(values_only=True) for c in r if c)
     assert "文件夹名称就是区县名称" in text
     assert "问题编号一经确定不再改变" in text or spec.kind == contract.VISITS
@@ -194,3 +196,91 @@ def test_blank_reference_template_has_every_sheet_and_no_rows(blank, settings):
     guide = "\n".join(str(c) for r in wb[forms.GUIDE_SHEET].iter_rows(values_only=True) for c in r if c)
     for spec in contract.REFERENCE_SHEETS:
         assert f"工作表：{spec.name}" in guide
+
+
+# --- what prevents mistakes: dropdowns everywhere, the district's own names, an example row ----
+
+def _listed(wb, formula: str) -> list[str]:
+    area = formula.split("!")[1].replace("$", "")
+    return [c.value for row in wb[forms.LIST_SHEET][area] for c in row]
+
+
+def test_generic_template_has_dropdowns_on_every_registered_column(tmp_path, settings):
+    reference = demo_city.demo_reference()
+    settings = settings_module.load({**_env(settings), "GRASSROOTS_CONTACT": "市数据组 王工 0574-87654321"})
+    ledger, visits, _ = forms.write_templates(tmp_path, reference=reference, settings=settings)
+    wb = openpyxl.load_workbook(ledger)
+    ws = wb["问题清单"]
+    spec = contract.LEDGER_SHEET
+    dv = {f: _validations(ws)[get_column_letter(spec.fields.index(f) + 1)] for f in spec.fields}
+    assert _listed(wb, dv["district"].formula1) == list(reference.districts)
+    town = dv["town"].formula1  # the towns of the district chosen in the same row
+    assert town.startswith('IF($E3="",') and "OFFSET(" in town and "MATCH($E3," in town and "COUNTIF(" in town
+    assert len(town) <= 255
+    units = _listed(wb, dv["paired_unit"].formula1)
+    assert sorted(units) == sorted(reference.units) and units == forms.pinyin_order(reference.units)
+    assert units.index("工行市分行") < units.index("市发改委") < units.index("中行市分行")
+    leaders = _listed(wb, dv["lead_leader"].formula1)
+    assert set(leaders) == {x.name for x in reference.leaders} and dv["lead_leader"].errorStyle == "stop"
+    vws = openpyxl.load_workbook(visits)["走访记录"]
+    vdv = _validations(vws)[get_column_letter(contract.VISITS_SHEET.fields.index("leader") + 1)]
+    assert vdv.type == "list" and vdv.errorStyle == "information"  # a help, not a rule
+    guide = "\n".join(str(c) for r in wb[forms.GUIDE_SHEET].iter_rows(values_only=True) for c in r if c)
+    assert "报送时限：每周五 18:00 前提交本周的文件" in guide
+    assert "联系人：市数据组 王工 0574-87654321" in guide
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    _opens_cleanly(ledger, tmp_path)
+
+
+def _env(settings) -> dict:
+    return {"GRASSROOTS_HOME": str(settings.home)}
+
+
+def test_district_template_uses_its_own_names_and_a_grey_example_row_the_reader_skips(tmp_path, settings):
+    reference = demo_city.demo_reference()
+    ledger = forms.write_templates(tmp_path, reference=reference, district="海曙区")[0]
+    wb = openpyxl.load_workbook(ledger)
+    ws = wb["问题清单"]
+    own_towns = reference.towns_of("海曙区")
+    notes = " ".join(c.comment.text for c in ws[2] if c.comment)
+    prompts = " ".join(dv.prompt or "" for dv in ws.data_validations.dataValidation)
+    for text in (notes, prompts):
+        assert f"如：{own_towns[0]}" in text and "姜山镇" not in text
+    units = _listed(wb, _validations(ws)["G"].formula1)
+    paired = [u for u, t in reference.pairings.items() if t in own_towns]
+    assert units[:len(paired)] == paired and units[len(paired):] == forms.pinyin_order(set(units) - set(paired))
+    example = [c for c in ws[3]]
+    assert example[0].value.startswith(contract.EXAMPLE_MARK)
+    assert example[4].value == "海曙区" and example[5].value in own_towns
+    assert all(c.font.italic and c.fill.fgColor.rgb.endswith("EDEDED") for c in example)
+    ws["A1"] = "海曙区问题清单（截至2026年11月20日）"
+    row = ["HS-2026-009", "小区停车难", "民生实事", None, "海曙区", own_towns[0], paired[0], "区住建局", "李四", None,
+           dt.date(2026, 11, 3), dt.date(2026, 12, 31), "推进中", None, None, None]
+    for c, value in enumerate(row, start=1):
+        ws.cell(row=4, column=c, value=value)
+    filled = tmp_path / "海曙区问题清单.xlsx"
+    wb.save(filled)
+    table = reader.read_submission(filled, settings).table(contract.LEDGER)
+    assert list(table.values.index) == [4]  # the example row is not data
+    _opens_cleanly(filled, tmp_path)
+
+
+def _opens_cleanly(path, tmp_path):
+    """LibreOffice converts it headless (no repair needed) and calamine reads it back."""
+    import shutil
+    import subprocess
+
+    import python_calamine
+
+    assert python_calamine.CalamineWorkbook.from_path(str(path)).sheet_names[0] in ("问题清单", "走访记录")
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: make system-deps")
+    out = tmp_path / "lo"
+    done = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
+                           "--convert-to", "xlsx", "--outdir", str(out), str(path)],
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0 and (out / path.name).exists(), done.stderr
+    again = openpyxl.load_workbook(out / path.name)
+    assert again.sheetnames[:2] == openpyxl.load_workbook(path).sheetnames[:2]

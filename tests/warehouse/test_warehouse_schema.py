@@ -15,6 +15,7 @@ pytest_plugins = ("tests.samples.databases",)
 SCHEMA_TABLES = {
     "districts", "towns", "units", "pairings", "leaders", "recipients", "submissions", "findings",
     "cases", "case_history", "visits", "visit_cases", "metric_snapshots", "sent_reports", "reminders_sent",
+    "receipt_mails",
 }
 
 
