@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grassroots.inbox import Candidate, as_path, safe_name
+from grassroots.inbox import Candidate, open_file, safe_name
 from grassroots.settings import Settings
 
 CHUNK = 1 << 20
@@ -32,7 +32,7 @@ class StillWriting(Exception):
 def checksum_of(candidate: Candidate) -> str:
     """The sha256 of the file as it is in the inbox now (is it still the file we read last time?)."""
     digest = hashlib.sha256()
-    with as_path(candidate.url).open("rb") as src:
+    with open_file(candidate) as src:
         while chunk := src.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -41,13 +41,12 @@ def checksum_of(candidate: Candidate) -> str:
 def archive_file(candidate: Candidate, settings: Settings) -> Archived:
     """Copy the file into the archive while hashing it; the same bytes are stored once."""
     settings.archive.mkdir(parents=True, exist_ok=True)
-    source = as_path(candidate.url)
     digest = hashlib.sha256()
     size = 0
     fd, tmp_name = tempfile.mkstemp(dir=settings.archive, prefix=".incoming-")
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+        with os.fdopen(fd, "wb") as out, open_file(candidate) as src:  # never through a link
             while chunk := src.read(CHUNK):
                 digest.update(chunk)
                 size += len(chunk)

@@ -225,6 +225,8 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("too_many_columns", ERROR, "工作表“{sheet}”列数过多（{detail}），超过系统上限", "请删除多余的空列后重新提交"),
     Rule("no_rows", ERROR, "表头下没有任何数据行", "请填写数据后重新提交"),
     Rule("unknown_folder", ERROR, "文件夹“{value}”不是已登记的区县，系统无法确定这是哪个区县的数据", "请把文件放进本区县名称命名的文件夹，如：海曙区"),
+    Rule("symlink", ERROR, "该文件是一个链接（快捷方式），系统不读取链接指向的文件",
+         "请把文件本身（而不是链接或快捷方式）放进本区县的文件夹后重新提交"),
     Rule("internal_error", ERROR, "系统处理该文件时出错（{detail}）", "请联系市里数据组，并附上本回执"),
     Rule("ragged_row", ERROR, "该行有 {detail} 个单元格，与表头的列数不一致", "请检查该行是否多了或少了分隔符（逗号），含逗号的内容须加英文双引号"),
     Rule("duplicate_column", WARNING, "“{header}”列出现了多次，只采用第一列", "请删除重复的列"),

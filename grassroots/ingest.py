@@ -12,11 +12,13 @@ anything unexpected becomes a rejection with a Chinese reason, not a crashed run
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
+import os
 import shutil
-import tempfile
 import time
+import uuid
 from dataclasses import asdict
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -76,11 +78,14 @@ def scan_inbox(settings: Settings) -> dict:
     """What is in the inbox now: ready files, files still being written, files ignored."""
     found = inbox.scan(settings)
     for c in found.settling:
-        log.info("still being written, left for the next run: %s", c.relative)
+        log.info("still being written, left for the next run: %s", inbox.shown(c.relative))
+    for note in found.notes:
+        log.info("not taken: %s", note)
     return {
-        "ready": [c.as_dict() for c in found.ready],
+        "ready": [c.as_dict() for c in found.ready + found.links],  # links are refused when received
         "settling": [c.relative for c in found.settling],
         "ignored": found.ignored,
+        "notes": found.notes,
     }
 
 
@@ -98,6 +103,25 @@ def _unchanged(candidate: inbox.Candidate, checksum: str) -> bool:
         return False  # gone or unreadable now: let the archive step say what happened
 
 
+def _refuse_link(engine, settings: Settings, candidate: inbox.Candidate, seen: dict | None, now: dt.datetime) -> bool:
+    """A symbolic link in a district's folder: never read, refused on a receipt (once per link)."""
+    try:
+        target = os.readlink(candidate.url)
+    except OSError:
+        target = ""
+    key = hashlib.sha256(f"{candidate.relative}\0{target}".encode("utf-8", "surrogateescape")).hexdigest()
+    checksum = f"link:{key}"
+    if seen and seen["checksum"] == checksum:
+        return False
+    sid, created = warehouse.register_submission(
+        engine, checksum=checksum, district=candidate.district, inbox_path=candidate.url,
+        file_name=candidate.name, archive_path="", size_bytes=0, received_at=now)
+    if created:
+        log.warning("a link, refused unread: %s", inbox.shown(candidate.relative))
+        _reject(engine, settings, sid, [finding("symlink")])
+    return created
+
+
 def receive_files(settings: Settings, ready: list[dict]) -> dict:
     """Archive and fingerprint every ready file; register the ones whose bytes are new."""
     engine = _engine(settings)
@@ -107,12 +131,20 @@ def receive_files(settings: Settings, ready: list[dict]) -> dict:
     for item in ready:
         candidate = inbox.Candidate(**item)
         seen = known.get(candidate.url)
+        if candidate.kind == inbox.LINK:
+            if _refuse_link(engine, settings, candidate, seen, now):
+                new.append(candidate.relative)
+            continue
         if seen and seen["size_bytes"] == candidate.size and _unchanged(candidate, seen["checksum"]):
             continue  # the same bytes as last time (by content, not size and time): not read again
         try:
             stored = archive.archive_file(candidate, settings)
         except archive.StillWriting:
-            log.info("changed while copying, left for the next run: %s", candidate.relative)
+            log.info("changed while copying, left for the next run: %s", inbox.shown(candidate.relative))
+            continue
+        except inbox.LinkRefused:  # became a link after the scan: refused as one
+            if _refuse_link(engine, settings, candidate, seen, now):
+                new.append(candidate.relative)
             continue
         except OSError as exc:
             log.warning("could not copy %s: %s", candidate.relative, exc)
@@ -272,28 +304,33 @@ def write_receipts(settings: Settings) -> dict:
     from grassroots import receipts
 
     engine = _engine(settings)
-    written = []
+    written, refused = [], []
     rows = warehouse.submissions_in_state(engine, MERGED) + warehouse.submissions_in_state(engine, REJECTED)
     for row in _order(rows):
         sid = row["id"]
         folder = staging.folder(settings, sid)
         sub = staging.load(folder) if (folder / "submission.json").exists() else None
         findings = _load_findings(settings, sid)
-        with tempfile.TemporaryDirectory() as tmp:
+        # built under the home (never the system's temp folder), then put into the district's folder
+        build = folder / f"receipt-{uuid.uuid4().hex}"
+        try:
             local = receipts.write_receipt(
                 Path(row["archive_path"]), original_name=row["file_name"], sub=sub, findings=findings,
                 accepted=row["fate"] == "accepted", rows_total=row["rows_total"] or 0,
-                rows_accepted=row["rows_accepted"] or 0, district=row["district"], out_dir=Path(tmp),
+                rows_accepted=row["rows_accepted"] or 0, district=row["district"], out_dir=build,
                 received_at=row["received_at"])
-            target = inbox.receipt_folder(settings, row["district"])
-            target.mkdir(parents=True, exist_ok=True)
-            destination = target / local.name
-            with local.open("rb") as src, destination.open("wb") as dst:
-                shutil.copyfileobj(src, dst)
-        warehouse.update_submission(engine, sid, state=DONE, receipt_path=str(destination))
+            destination = inbox.write_receipt_file(settings, row["district"], local.name, local)
+        except inbox.LinkRefused as exc:
+            log.warning("receipt of #%s not written: %s in %s is a link or not a folder",
+                        sid, inbox.shown(str(exc.filename)), inbox.shown(row["district"]))
+            destination = None
+            refused.append(sid)
+        finally:
+            shutil.rmtree(build, ignore_errors=True)
+        warehouse.update_submission(engine, sid, state=DONE, receipt_path=destination)
         staging.discard(settings, sid)
         written.append(sid)
-    return {"receipts": written}
+    return {"receipts": written, "refused": refused}
 
 
 # --- the whole pass -------------------------------------------------------------------------
