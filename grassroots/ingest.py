@@ -19,6 +19,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -45,6 +46,21 @@ def _order(rows: list[dict]) -> list[dict]:
     return sorted(rows, key=lambda r: (r["district"] != inbox.REFERENCE_FOLDER, r.get("as_of") or dt.date.min, r["id"]))
 
 
+def _claimed(engine, settings: Settings, rows: list[dict], *states: str) -> Iterator[dict]:
+    """The rows, in order, each while this process holds its submission (a lock per submission)
+    and the submission is still in one of `states`: two ingests at once never work on the same
+    file, and neither trips over what the other finished meanwhile."""
+    for row in _order(rows):
+        with staging.claim(settings, row["id"]) as mine:
+            if not mine:
+                log.info("submission #%s is being handled by another run", row["id"])
+                continue
+            current = warehouse.get_submission(engine, row["id"])
+            if current is None or current["state"] not in states:
+                continue
+            yield current
+
+
 def _findings_file(settings: Settings, submission_id: int) -> Path:
     return staging.folder(settings, submission_id) / "findings.json"
 
@@ -63,13 +79,16 @@ def _load_findings(settings: Settings, submission_id: int) -> list[Finding]:
 
 
 def _reject(engine, settings: Settings, submission_id: int, findings: list[Finding], **fields) -> None:
+    from grassroots.validation.rules import tally
+
     errors = [f for f in findings if f.is_error]
+    counted_errors, counted_warnings = tally(findings)
     warehouse.record_findings(engine, submission_id, findings)
     _save_findings(settings, submission_id, findings)
     warehouse.update_submission(
         engine, submission_id, state=REJECTED, fate="rejected", rows_accepted=0,
-        reason=errors[0].reason if errors else "", errors=len(errors),
-        warnings=len(findings) - len(errors), **fields)
+        reason=errors[0].reason if errors else "", errors=counted_errors,
+        warnings=counted_warnings, **fields)
 
 
 # --- scan and receive -----------------------------------------------------------------------
@@ -175,7 +194,7 @@ def read_submissions(settings: Settings) -> dict:
 
     engine = _engine(settings)
     done, rejected = [], []
-    for row in _order(warehouse.submissions_in_state(engine, RECEIVED)):
+    for row in _claimed(engine, settings, warehouse.submissions_in_state(engine, RECEIVED), RECEIVED):
         sid, path = row["id"], Path(row["archive_path"])
         try:
             if row["district"] == inbox.REFERENCE_FOLDER:
@@ -214,11 +233,12 @@ def read_submissions(settings: Settings) -> dict:
 def validate_submissions(settings: Settings) -> dict:
     """Check every read submission against the contract; any error rejects it as a whole."""
     from grassroots import validation
+    from grassroots.validation.rules import tally as rules_tally
 
     engine = _engine(settings)
     accepted, rejected, waiting = [], [], []
     pending_reference = _validated_reference(engine, settings)
-    for row in _order(warehouse.submissions_in_state(engine, READ)):
+    for row in _claimed(engine, settings, warehouse.submissions_in_state(engine, READ), READ):
         sid = row["id"]
         try:
             sub = staging.load(staging.folder(settings, sid))
@@ -235,7 +255,8 @@ def validate_submissions(settings: Settings) -> dict:
                     continue
                 result = validation.validate_submission(
                     sub, reference, district=row["district"], as_of=sub.as_of,
-                    previous=warehouse.ledger_state(engine, row["district"]), datadocs_dir=settings.datadocs)
+                    previous=warehouse.ledger_state(engine, row["district"]), datadocs_dir=settings.datadocs,
+                    today=clock.today(settings.timezone))
                 findings, ok, rows_accepted = result.findings, result.accepted, result.rows_accepted
                 if result.datadocs:
                     warehouse.update_submission(engine, sid, datadocs_path=str(result.datadocs))
@@ -251,7 +272,7 @@ def validate_submissions(settings: Settings) -> dict:
         warehouse.record_findings(engine, sid, findings)
         _save_findings(settings, sid, findings)
         warehouse.update_submission(
-            engine, sid, state=VALIDATED, errors=0, warnings=len(findings), rows_accepted=rows_accepted)
+            engine, sid, state=VALIDATED, errors=0, warnings=rules_tally(findings)[1], rows_accepted=rows_accepted)
         accepted.append(sid)
     return {"validated": accepted, "rejected": rejected, "waiting": waiting}
 
@@ -273,28 +294,41 @@ def merge_submissions(settings: Settings) -> dict:
     """Merge every validated submission into the warehouse, each in its own transaction."""
     engine = _engine(settings)
     merged, changed = [], False
-    for row in _order(warehouse.submissions_in_state(engine, VALIDATED)):
+    rejected = []
+    for row in _claimed(engine, settings, warehouse.submissions_in_state(engine, VALIDATED), VALIDATED):
         sid = row["id"]
-        sub = staging.load(staging.folder(settings, sid))
-        if row["district"] == inbox.REFERENCE_FOLDER:
-            reference = Reference.from_tables({t.sheet: t.values for t in sub.tables})
-            warehouse.replace_reference(engine, reference)
-            warehouse.update_submission(engine, sid, state=MERGED, fate="accepted")
-            merged.append(sid)
-            changed = True
+        try:
+            changed = _merge_one(engine, settings, row) or changed
+        except warehouse.WarehouseUnavailable:
+            raise  # the task fails and retries; the submission stays validated
+        except Exception as exc:  # this file alone fails: rejected with a reason, the others go on
+            log.exception("merging submission #%s failed", sid)
+            _reject(engine, settings, sid, [finding("merge_failed", detail=type(exc).__name__)])
+            rejected.append(sid)
             continue
-        ledger, visits = sub.table(contract.LEDGER), sub.table(contract.VISITS)
-        result = warehouse.merge_submission(
-            engine, sid, district=row["district"], as_of=sub.as_of,
-            ledger=ledger.canonical(row["checksum"]) if ledger else None,
-            visits=visits.canonical(row["checksum"]) if visits else None)
         merged.append(sid)
-        changed = changed or result.changed
-        log.info("merged #%s: %s", sid, asdict(result))
     # merged but without a receipt yet: an earlier try of this step committed and then died, so the
     # warehouse changed without the Asset being told
     changed = changed or bool(warehouse.submissions_in_state(engine, MERGED))
-    return {"merged": merged, "changed": changed}
+    return {"merged": merged, "changed": changed, "rejected": rejected}
+
+
+def _merge_one(engine, settings: Settings, row: dict) -> bool:
+    """Merge one validated submission in its own transaction; did the warehouse change?"""
+    sid = row["id"]
+    sub = staging.load(staging.folder(settings, sid))
+    if row["district"] == inbox.REFERENCE_FOLDER:
+        reference = Reference.from_tables({t.sheet: t.values for t in sub.tables})
+        warehouse.replace_reference(engine, reference)
+        warehouse.update_submission(engine, sid, state=MERGED, fate="accepted")
+        return True
+    ledger, visits = sub.table(contract.LEDGER), sub.table(contract.VISITS)
+    result = warehouse.merge_submission(
+        engine, sid, district=row["district"], as_of=sub.as_of,
+        ledger=ledger.canonical(row["checksum"]) if ledger else None,
+        visits=visits.canonical(row["checksum"]) if visits else None)
+    log.info("merged #%s: %s", sid, asdict(result))
+    return result.changed
 
 
 # --- receipts -------------------------------------------------------------------------------
@@ -306,7 +340,7 @@ def write_receipts(settings: Settings) -> dict:
     engine = _engine(settings)
     written, refused = [], []
     rows = warehouse.submissions_in_state(engine, MERGED) + warehouse.submissions_in_state(engine, REJECTED)
-    for row in _order(rows):
+    for row in _claimed(engine, settings, rows, MERGED, REJECTED):
         sid = row["id"]
         folder = staging.folder(settings, sid)
         sub = staging.load(folder) if (folder / "submission.json").exists() else None

@@ -7,9 +7,13 @@ back. The folder is removed once the submission's receipt is written.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import json
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -67,3 +71,21 @@ def load(target: Path) -> Submission:
 
 def discard(settings: Settings, submission_id: int) -> None:
     shutil.rmtree(folder(settings, submission_id), ignore_errors=True)
+
+
+@contextlib.contextmanager
+def claim(settings: Settings, submission_id: int) -> Iterator[bool]:
+    """Hold the submission for this process while the block runs: True when held, False when
+    another process holds it. The lock (flock) goes with the process, so a killed run leaves none."""
+    locks = settings.home / "staging" / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    fd = os.open(locks / f"{int(submission_id)}.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)

@@ -67,8 +67,8 @@ def checks_for(sheet: contract.Sheet) -> tuple[Check, ...]:
         f = col.field
         if col.required:
             out.append(Check("required", f, "ExpectColumnValuesToNotBeNull", f))
-        if col.max_length:
-            out.append(Check("too_long", f, "ExpectColumnValueLengthsToBeBetween", f, {"max_value": col.max_length}))
+        if col.text_limit:
+            out.append(Check("too_long", f, "ExpectColumnValueLengthsToBeBetween", f, {"max_value": col.text_limit}))
         if col.type == "choice":
             out.append(Check("not_in_choices", f, "ExpectColumnValuesToBeInSet", f"{f}__value",
                              {"value_set": list(col.choices)}))
@@ -82,6 +82,9 @@ def checks_for(sheet: contract.Sheet) -> tuple[Check, ...]:
         if col.minimum is not None:
             out.append(Check("negative", f, "ExpectColumnValuesToBeBetween", f"{f}__value",
                              {"min_value": col.minimum}))
+        if col.upper is not None:
+            out.append(Check("number_too_large", f, "ExpectColumnValuesToBeBetween", f"{f}__value",
+                             {"max_value": col.upper}))
         pattern = contract.PATTERNS.get((sheet.name, f))
         if pattern:
             out.append(Check(pattern[1], f, "ExpectColumnValuesToMatchRegex", f, {"regex": pattern[0]}))
