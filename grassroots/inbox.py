@@ -113,7 +113,7 @@ def shown(text: str) -> str:
     """A file name as it may be printed: control characters and other invisible ones escaped."""
     out = []
     for ch in str(text):
-        if ch.isprintable() or ch == " ":
+        if unicodedata.category(ch)[0] != "C" and ch not in "\u2028\u2029":  # controls, bidi overrides
             out.append(ch)
         else:
             out.append(f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")

@@ -92,3 +92,113 @@ def fates_of(settings, every: bool = False):
     if every:
         return [(r["file_name"], dict(r)) for r in rows]
     return {r["file_name"]: dict(r) for r in rows}
+
+
+# --- hostile shapes (also used by bench/bench_hostile.py) --------------------------------------
+
+_SHEET = "xl/worksheets/sheet1.xml"
+
+
+def _rewrite_zip(source: Path, target: Path, sheet_xml) -> Path:
+    """Copy a workbook, the first sheet's XML replaced by what `sheet_xml(old_bytes, out)` writes."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == _SHEET:
+                with out.open(_SHEET, "w", force_zip64=True) as part:
+                    sheet_xml(data, part)
+            else:
+                out.writestr(info, data)
+    return target
+
+
+def styled_empty_rows(folder: Path, name: str, district: str, empty_rows: int) -> Path:
+    """One real ledger row, then `empty_rows` styled empty rows, and no <dimension> tag: the shape
+    that passed the declared-dimension cap."""
+    import re
+
+    plain = write_ledger(folder / ".plain", name, ledger_rows(district, 1), AS_OF)
+
+    def sheet_xml(data: bytes, part) -> None:
+        data = re.sub(rb"<dimension [^>]*/>", b"", data)
+        head, tail = data.split(b"</sheetData>")
+        part.write(head)
+        start, batch = 4, 50_000
+        for first in range(start, start + empty_rows, batch):
+            last = min(first + batch, start + empty_rows)
+            part.write(b"".join(b'<row r="%d" s="1" customFormat="1"><c r="A%d" s="1"/></row>' % (r, r)
+                                for r in range(first, last)))
+        part.write(b"</sheetData>" + tail)
+
+    target = _rewrite_zip(plain, folder / name, sheet_xml)
+    plain.unlink()
+    (folder / ".plain").rmdir()
+    return settle(target)
+
+
+def all_wrong_rows(folder: Path, name: str, district: str, rows: int) -> Path:
+    """A ledger where every row is wrong in several columns (bad choice, date, number, town)."""
+    import openpyxl
+
+    from tests.ingest_samples import LEDGER_HEADERS
+
+    folder.mkdir(parents=True, exist_ok=True)
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("问题清单")
+    ws.append([f"{district}问题清单（截至{AS_OF.year}年{AS_OF.month}月{AS_OF.day}日）"])
+    ws.append(LEDGER_HEADERS)
+    for i in range(rows):
+        ws.append([f"X-{i}", f"问题{i}", "乱填", "民生所盼", district, "不存在镇", "市不存在局", "某单位", "某人", None,
+                   "去年", "明年", "差不多", None, None, "很多"])
+    path = folder / name
+    wb.save(path)
+    return settle(path)
+
+
+def damaged_deflate(good: Path, target: Path) -> Path:
+    """A valid zip whose sheet's deflate stream is damaged in the middle (bad CRC or bad data)."""
+    import zipfile
+
+    with zipfile.ZipFile(good) as zf:
+        info = zf.getinfo(_SHEET)
+    data = bytearray(good.read_bytes())
+    name_len = int.from_bytes(data[info.header_offset + 26:info.header_offset + 28], "little")
+    extra_len = int.from_bytes(data[info.header_offset + 28:info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_len + extra_len
+    middle = start + info.compress_size // 2
+    for i in range(middle, middle + 8):
+        data[i] ^= 0x5A
+    target.write_bytes(bytes(data))
+    return settle(target)
+
+
+def only_sheet_hidden(good: Path, target: Path) -> Path:
+    """A workbook whose only sheet is hidden (openpyxl refuses to write one: patched in the XML)."""
+    import zipfile
+
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b"<sheet ", b'<sheet state="hidden" ', 1)
+            out.writestr(info, data)
+    return settle(target)
+
+
+def with_entity(good: Path, target: Path, entity_target: Path) -> Path:
+    """A workbook whose shared strings declare an external entity (XXE) and a billion laughs."""
+    import zipfile
+
+    doctype = (b'<!DOCTYPE sst [<!ENTITY xxe SYSTEM "file://' + str(entity_target).encode() + b'">'
+               b'<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+               b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>')
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/sharedStrings.xml":
+                head, _, rest = data.partition(b"?>")
+                data = head + b"?>" + doctype + rest.replace("问题1<".encode(), b"&xxe;&c;<", 1)
+            out.writestr(info, data)
+    return settle(target)

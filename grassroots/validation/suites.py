@@ -246,8 +246,20 @@ def _raised(info) -> str:
 _UNSAFE_RUN = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+|\.\.+")
 
 
+RUN_NAME_BYTES = 120  # a folder name of the Data Docs site: well below the 255-byte limit of file systems
+
+
 def _safe_run_name(name: str) -> str:
-    return (_UNSAFE_RUN.sub("_", name).strip(" ._") or "run")[:100]
+    """The run's folder name: no separators, at most RUN_NAME_BYTES bytes (a shortened name ends
+    with a hash of the whole, so two long names stay apart)."""
+    text = _UNSAFE_RUN.sub("_", name).strip(" ._") or "run"
+    if len(text.encode("utf-8")) <= RUN_NAME_BYTES:
+        return text
+    import hashlib
+
+    tag = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    head = text.encode("utf-8")[:RUN_NAME_BYTES - 11].decode("utf-8", "ignore").rstrip(" ._")
+    return f"{head}~{tag}"
 
 
 # --- Data Docs ------------------------------------------------------------------------------
