@@ -439,9 +439,9 @@ def _csv_columns_arrow(path, encoding, header_at, wanted, width, settings):
     names = [f"c{i}" for i in range(width)]
     irregular_rows = []
 
-    def irregular(row):  # a ragged or blank line: the exact Python path reads the whole file instead
+    def irregular(row):  # a ragged or blank line: the exact Python path reads the file instead
         irregular_rows.append(row.number)
-        return "skip"
+        raise _Irregular  # at once: millions of blank lines must not cost a call (and a list entry) each
 
     # Count physical lines before the first data record so pyarrow can skip them.
     import csv
@@ -452,25 +452,37 @@ def _csv_columns_arrow(path, encoding, header_at, wanted, width, settings):
             next(reader)
         skip_lines = reader.line_num
     try:
-        table = pacsv.read_csv(
+        stream = pacsv.open_csv(
             path,
             read_options=pacsv.ReadOptions(
                 encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
-                skip_rows=skip_lines, column_names=names, block_size=16 << 20),
+                skip_rows=skip_lines, column_names=names,
+                # more lines than the cap allows (blank ones, or newlines in values): small blocks,
+                # so that the count below stops early (Arrow spends microseconds on each blank line)
+                block_size=(256 << 10) if _lines_beyond(path, settings.max_rows + skip_lines) else 16 << 20),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
                                              invalid_row_handler=irregular),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, include_columns=[names[i] for i in wanted],
                 strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
+        batches, counted = [], 0
+        for batch in stream:  # counted while streaming: a file of blank lines stops at the cap
+            counted += batch.num_rows
+            if counted > settings.max_rows:
+                raise Unreadable(finding("too_many_rows", sheet=path.stem,
+                                         detail=f"超过 {settings.max_rows} 行（含空行）"))
+            batches.append(batch)
+        table = pa.Table.from_batches(batches, schema=stream.schema)
+        del batches
+    except (_Irregular, Unreadable):
+        raise
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         if "CSV parse error" in str(exc) or "row" in str(exc).lower():
             raise _Irregular from exc
         raise Unreadable(finding("unreadable", detail="文件编码无法识别或内容已损坏")) from exc
     if irregular_rows:
         raise _Irregular
-    if table.num_rows > settings.max_rows:
-        raise Unreadable(finding("too_many_rows", sheet=path.stem, detail=f"{table.num_rows} 行，上限 {settings.max_rows} 行"))
     first = header_at + 2
     numbers = range(first, first + table.num_rows)
     cols = {}
@@ -478,6 +490,17 @@ def _csv_columns_arrow(path, encoding, header_at, wanted, width, settings):
         cols[i] = pd.Series(pd.arrays.ArrowStringArray(table.column(names[i])), copy=False)
     del table
     return numbers, cols, []
+
+
+def _lines_beyond(path: Path, limit: int) -> bool:
+    """Does the file hold more than `limit` line breaks? (A cheap byte count, stopped early.)"""
+    lines = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            lines += chunk.count(b"\n")
+            if lines > limit:
+                return True
+    return False
 
 
 def _csv_columns_python(path, encoding, header_at, wanted, width, settings):
@@ -492,10 +515,11 @@ def _csv_columns_python(path, encoding, header_at, wanted, width, settings):
             for record_no, row in enumerate(reader, start=1):
                 if record_no <= header_at + 1:
                     continue
+                if record_no > settings.max_rows + HEADER_SCAN_ROWS:  # blank lines count: the work is bounded
+                    raise Unreadable(finding("too_many_rows", sheet=path.stem,
+                                             detail=f"超过 {settings.max_rows} 行（含空行）"))
                 if not row or not any(cell.strip() for cell in row):
                     continue
-                if len(numbers) >= settings.max_rows:
-                    raise Unreadable(finding("too_many_rows", sheet=path.stem, detail=f"超过 {settings.max_rows} 行"))
                 if len(row) != width and any(cell.strip() for cell in row[width:]):
                     ragged.append(finding("ragged_row", sheet="", row=record_no, detail=len(row)))
                 numbers.append(record_no)

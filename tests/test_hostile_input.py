@@ -117,16 +117,19 @@ def test_a_participant_count_of_23_digits_is_refused_before_the_merge(city, sett
 def test_text_too_long_control_characters_and_dates_out_of_window_are_refused(city, settings):
     rows = ledger_rows("海曙区", 3)
     rows[0][7] = "单" * 5000  # 责任单位 holds 200
-    rows[1][14] = "进展\x00情况"
     rows[2][10] = dt.date(1900, 1, 1)
     write_ledger(city.inbox / "海曙区", "海曙区.xlsx", rows, AS_OF)
+    csv_row = "HS-009,问题9,民生实事,,海曙区,章水镇,市发改委,市发改委,张三,,2026-10-01,2026-12-31,推进中,,进展\x1b[2J,"
+    (city.inbox / "海曙区" / "控制字符20261120.csv").write_text(",".join(LEDGER_CSV_HEADERS) + "\n" + csv_row + "\n",
+                                                              encoding="utf-8")
     city.ingest(settings)
     engine = warehouse.connect(settings.warehouse_url)
-    sid = fates_of(settings)["海曙区.xlsx"]["id"]
-    codes = {f["code"] for f in warehouse.load_findings(engine, sid)}
+    codes = {name: {f["code"] for f in warehouse.load_findings(engine, fates_of(settings)[name]["id"])}
+             for name in ("海曙区.xlsx", "控制字符20261120.csv")}
     engine.dispose()
     assert fates_of(settings)["海曙区.xlsx"]["fate"] == "rejected"
-    assert {"too_long", "date_out_of_range"} <= codes
+    assert {"too_long", "date_out_of_range"} <= codes["海曙区.xlsx"]
+    assert fates_of(settings)["控制字符20261120.csv"]["reason"] == "内容含有不可见的控制字符"
 
 
 def test_a_ledger_dated_2099_gets_a_warning(city, settings):
