@@ -284,7 +284,10 @@ def _validated_reference(engine, settings: Settings) -> Reference | None:
     if not rows:
         return None
     newest = max(rows, key=lambda r: r["id"])
-    sub = staging.load(staging.folder(settings, newest["id"]))
+    try:
+        sub = staging.load(staging.folder(settings, newest["id"]))
+    except FileNotFoundError:  # another run merged it meanwhile: the warehouse has it now
+        return None
     return Reference.from_tables({t.sheet: t.values for t in sub.tables})
 
 
