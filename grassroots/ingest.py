@@ -338,7 +338,7 @@ def _merge_one(engine, settings: Settings, row: dict) -> bool:
 
 def write_receipts(settings: Settings) -> dict:
     """Put a receipt (回执) into the district's folder for every finished submission."""
-    from grassroots import receipts
+    from grassroots import reader, receipts
 
     engine = _engine(settings)
     written, refused = [], []
@@ -350,16 +350,32 @@ def write_receipts(settings: Settings) -> dict:
         findings = _load_findings(settings, sid)
         # built under the home (never the system's temp folder), then put into the district's folder
         build = folder / f"receipt-{uuid.uuid4().hex}"
-        try:
-            local = receipts.write_receipt(
-                Path(row["archive_path"]), original_name=row["file_name"], sub=sub, findings=findings,
+
+        def build_receipt(copy_of: reader.Submission | None, row=row, findings=findings, build=build):
+            return receipts.write_receipt(
+                Path(row["archive_path"]), original_name=row["file_name"], sub=copy_of, findings=findings,
                 accepted=row["fate"] == "accepted", rows_total=row["rows_total"] or 0,
                 rows_accepted=row["rows_accepted"] or 0, district=row["district"], out_dir=build,
                 received_at=row["received_at"])
+
+        try:
+            try:
+                local = build_receipt(sub)
+            except Exception:  # the annotated copy failed: the summary sheet alone still tells the district
+                if sub is None:
+                    raise
+                log.exception("annotated receipt of #%s failed; writing the summary alone", sid)
+                local = build_receipt(None)
             destination = inbox.write_receipt_file(settings, row["district"], local.name, local)
         except inbox.LinkRefused as exc:
             log.warning("receipt of #%s not written: %s in %s is a link or not a folder",
                         sid, inbox.shown(str(exc.filename)), inbox.shown(row["district"]))
+            destination = None
+            refused.append(sid)
+        except OSError:
+            raise  # a folder not writable, a disk full: the task fails and retries, as WHAT_TO_DO says
+        except Exception:  # no receipt can be built for this file: it must not hold up the others
+            log.exception("receipt of #%s could not be built", sid)
             destination = None
             refused.append(sid)
         finally:
