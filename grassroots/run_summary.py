@@ -72,5 +72,5 @@ def render(settings: Settings, steps: dict, *, every_file: bool = False) -> str:
         lines.append(f"  未处理：{shown(note)}")
     refused = steps.get("receipts", {}).get("refused", [])
     if refused:
-        lines.append(f"  回执未写入（回执文件夹是链接或不是文件夹）：提交 {', '.join(f'#{n}' for n in refused)}")
+        lines.append(f"  回执未写入（回执文件夹是链接，或回执无法生成，详见日志）：提交 {', '.join(f'#{n}' for n in refused)}")
     return "\n".join(lines)
