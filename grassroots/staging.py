@@ -70,14 +70,21 @@ def load(target: Path) -> Submission:
 
 
 def discard(settings: Settings, submission_id: int) -> None:
+    """The submission is done: its staged tables and its lock go (a run that still meets it takes
+    a fresh lock and finds it done)."""
     shutil.rmtree(folder(settings, submission_id), ignore_errors=True)
+    (_locks(settings) / f"{int(submission_id)}.lock").unlink(missing_ok=True)
+
+
+def _locks(settings: Settings) -> Path:
+    return settings.home / "staging" / "locks"
 
 
 @contextlib.contextmanager
 def claim(settings: Settings, submission_id: int) -> Iterator[bool]:
     """Hold the submission for this process while the block runs: True when held, False when
     another process holds it. The lock (flock) goes with the process, so a killed run leaves none."""
-    locks = settings.home / "staging" / "locks"
+    locks = _locks(settings)
     locks.mkdir(parents=True, exist_ok=True)
     fd = os.open(locks / f"{int(submission_id)}.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     try:
