@@ -14,13 +14,12 @@ import os
 import random
 import re
 import shutil
-import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from grassroots import contract
+from grassroots import clock, contract
 from grassroots.contract import STATUS_RESOLVED
 from grassroots.demo_plan import Case, Plan, expected_figures, plan_for, weekly_figures
 from grassroots.templates import write_reference_workbook
@@ -383,7 +382,7 @@ class _Inbox:
     def settle(self) -> None:
         """Each file gets the time it was dropped (on its as-of date), never later than an hour ago."""
         stamps = [w.dropped_at.timestamp() for w in self.written]
-        shift = max(0.0, max(stamps) - (time.time() - 3600))
+        shift = max(0.0, max(stamps) - (clock.file_system_seconds() - 3600))
         for w, stamp in zip(self.written, stamps, strict=True):
             os.utime(self.root / w.path, (stamp - shift, stamp - shift))
 
