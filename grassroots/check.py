@@ -95,8 +95,8 @@ def _print_findings(findings: list[Finding]) -> None:
                 f"第 {f.row} 行" if f.row is not None else "",
                 f"“{f.column}”列" if f.column else "",
             ])
-            print(f"  {where + '：' if where else ''}{f.reason}")
-            print(f"      修改：{f.fix}")
+            print(shown(f"  {where + '：' if where else ''}{f.reason}"))
+            print(shown(f"      修改：{f.fix}"))
 
 
 def _write_receipt(receipts, path: Path, sub, findings, accepted: bool, rows_total: int, district: str,
