@@ -441,7 +441,7 @@ def _csv_columns_arrow(path, encoding, header_at, wanted, width, settings):
 
     def irregular(row):  # a ragged or blank line: the exact Python path reads the file instead
         irregular_rows.append(row.number)
-        raise _Irregular  # at once: millions of blank lines must not cost a call (and a list entry) each
+        return "error"  # stop at once (a parse error): millions of ragged lines must not cost a call each
 
     # Count physical lines before the first data record so pyarrow can skip them.
     import csv
