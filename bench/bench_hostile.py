@@ -23,7 +23,7 @@ from pathlib import Path
 home, source = Path(sys.argv[1]), Path(sys.argv[2])
 os.environ.update(GRASSROOTS_HOME=str(home), GRASSROOTS_SETTLE_SECONDS="0")
 from grassroots import ingest, settings, warehouse
-from tests.ingest_samples import settle, write_reference
+from tests.samples.ingest import settle, write_reference
 s = settings.load()
 write_reference(home / "inbox")
 target = home / "inbox" / "海曙区" / source.name
@@ -52,7 +52,7 @@ def _measure(path: Path) -> dict:
 
 def _shapes(empty_rows: int, wrong_rows: int) -> list[tuple[str, Path]]:
     from tests.hostile_samples import AS_OF, all_wrong_rows, styled_empty_rows
-    from tests.ingest_samples import ledger_rows, write_ledger
+    from tests.samples.ingest import ledger_rows, write_ledger
 
     OUT.mkdir(parents=True, exist_ok=True)
     shapes = []

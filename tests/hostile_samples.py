@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from grassroots import ingest, warehouse
 from grassroots.warehouse.schema import cases, submissions
-from tests.ingest_samples import ledger_rows, settle, write_ledger, write_reference
+from tests.samples.ingest import ledger_rows, settle, write_ledger, write_reference
 
 AS_OF = dt.date(2026, 11, 20)
 GOOD_DISTRICT, GOOD_FILE = "鄞州区", "鄞州区问题清单.xlsx"
@@ -142,7 +142,7 @@ def all_wrong_rows(folder: Path, name: str, district: str, rows: int) -> Path:
     """A ledger where every row is wrong in several columns (bad choice, date, number, town)."""
     import openpyxl
 
-    from tests.ingest_samples import LEDGER_HEADERS
+    from tests.samples.ingest import LEDGER_HEADERS
 
     folder.mkdir(parents=True, exist_ok=True)
     wb = openpyxl.Workbook(write_only=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from grassroots import contract, ingest, run_summary, warehouse
+from grassroots import contract, ingest, status, warehouse
 from grassroots.warehouse.schema import cases
 from tests.hostile_samples import (
     AS_OF,
@@ -31,8 +31,8 @@ from tests.hostile_samples import (
     styled_empty_rows,
     with_entity,
 )
-from tests.ingest_samples import LEDGER_HEADERS as LEDGER_CSV_HEADERS
-from tests.ingest_samples import ledger_rows, write_ledger
+from tests.samples.ingest import LEDGER_HEADERS as LEDGER_CSV_HEADERS
+from tests.samples.ingest import ledger_rows, write_ledger
 
 
 @pytest.fixture
@@ -271,7 +271,7 @@ def test_a_receipt_like_name_is_reported_and_a_trailing_space_is_read(city, sett
     steps = city.ingest(settings)
     assert fates_of(settings)["海曙区问题清单.xlsx "]["fate"] == "accepted"
     assert any("x_回执.csv" in n and "回执" in n for n in steps["scan"]["notes"])
-    assert "x_回执.csv" in run_summary.render(settings, steps)
+    assert "x_回执.csv" in status.render(settings, steps)
 
 
 def test_a_254_byte_file_name_keeps_its_data_docs_page(city, settings):

@@ -1,0 +1,98 @@
+"""Hand a read submission from one task to the next without reading the file twice.
+
+The read task writes each table (cleaned text and typed values) as Parquet plus a small JSON
+description under $GRASSROOTS_HOME/staging/<submission id>/; validation and the merge load it
+back. The folder is removed once the submission's receipt is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from grassroots.findings import Finding
+from grassroots.intake.reader import Submission, Table
+from grassroots.settings import Settings
+
+
+def folder(settings: Settings, submission_id: int) -> Path:
+    return settings.home / "staging" / str(int(submission_id))
+
+
+def save(sub: Submission, target: Path) -> None:
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    tables = []
+    for n, table in enumerate(sub.tables):
+        table.text.to_parquet(target / f"{n}-text.parquet")
+        table.values.to_parquet(target / f"{n}-values.parquet")
+        tables.append({
+            "kind": table.kind,
+            "sheet": table.sheet,
+            "header_row": table.header_row,
+            "headers": {k: list(v) for k, v in table.headers.items()},
+            "findings": [f.as_dict() for f in table.findings],
+        })
+    meta = {
+        "file_name": sub.file_name,
+        "checksum": sub.checksum,
+        "as_of": sub.as_of.isoformat() if sub.as_of else None,
+        "as_of_source": sub.as_of_source,
+        "tables": tables,
+    }
+    (target / "submission.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def load(target: Path) -> Submission:
+    meta = json.loads((target / "submission.json").read_text(encoding="utf-8"))
+    tables = []
+    for n, t in enumerate(meta["tables"]):
+        tables.append(Table(
+            kind=t["kind"],
+            sheet=t["sheet"],
+            header_row=t["header_row"],
+            headers={k: (v[0], v[1]) for k, v in t["headers"].items()},
+            text=pd.read_parquet(target / f"{n}-text.parquet"),
+            values=pd.read_parquet(target / f"{n}-values.parquet"),
+            findings=[Finding(**f) for f in t["findings"]],
+        ))
+    as_of = dt.date.fromisoformat(meta["as_of"]) if meta["as_of"] else None
+    return Submission(meta["file_name"], meta["checksum"], as_of, meta["as_of_source"], tables)
+
+
+def discard(settings: Settings, submission_id: int) -> None:
+    """The submission is done: its staged tables and its lock go (a run that still meets it takes
+    a fresh lock and finds it done)."""
+    shutil.rmtree(folder(settings, submission_id), ignore_errors=True)
+    (_locks(settings) / f"{int(submission_id)}.lock").unlink(missing_ok=True)
+
+
+def _locks(settings: Settings) -> Path:
+    return settings.home / "staging" / "locks"
+
+
+@contextlib.contextmanager
+def claim(settings: Settings, submission_id: int) -> Iterator[bool]:
+    """Hold the submission for this process while the block runs: True when held, False when
+    another process holds it. The lock (flock) goes with the process, so a killed run leaves none."""
+    locks = _locks(settings)
+    locks.mkdir(parents=True, exist_ok=True)
+    fd = os.open(locks / f"{int(submission_id)}.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
