@@ -8,6 +8,7 @@ messages. See ../shared/spec/data-contract.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -40,6 +41,16 @@ EXEMPLARY_YES = "是"
 EXEMPLARY_CHOICES = (EXEMPLARY_YES, "否")
 """典型案例: 是 puts a case first in its section of the monthly 通报."""
 
+# --- what the warehouse can hold ---------------------------------------------------------------
+# Every value is checked against these before the merge, so no value can fail there.
+INTEGER_MAX = 2_147_483_647  # an INTEGER column (参与人数, 收集问题数) on PostgreSQL and SQLite
+AMOUNT_MAX = 1e9  # 涉及资金（万元）: a DOUBLE holds more, but beyond this no amount is real
+TEXT_MAX = 2000  # a text column without a tighter max_length of its own
+DATE_MIN, DATE_MAX = dt.date(2000, 1, 1), dt.date(2099, 12, 31)  # any date of a row
+FUTURE_AS_OF_DAYS = 3  # a file dated more than this many days after today gets a warning
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # never stored (PostgreSQL refuses NUL)
+MAX_FINDINGS_PER_RULE = 200  # findings listed per rule and sheet; the rest are counted
+
 
 @dataclass(frozen=True)
 class Column:
@@ -54,10 +65,25 @@ class Column:
     synonyms: dict[str, str] = field(default_factory=dict)  # accepted spelling -> canonical
     max_length: int | None = None
     minimum: float | None = None
+    maximum: float | None = None  # defaults to what the warehouse column holds (see `upper`)
     reference: str | None = None  # district | town | unit | leader
     listed: str | None = None  # a template dropdown of these reference names, not checked (带队领导)
     hint: str = ""  # 填表说明: how to fill it in, also the "how to fix" of a receipt
     width: int = 14  # column width in the templates
+
+    @property
+    def text_limit(self) -> int | None:
+        """The longest text the column takes: its own max_length, else TEXT_MAX."""
+        if self.type in ("date", "number", "integer"):
+            return None
+        return self.max_length or TEXT_MAX
+
+    @property
+    def upper(self) -> float | None:
+        """The largest number the column takes: its own maximum, else the warehouse's bound."""
+        if self.maximum is not None:
+            return self.maximum
+        return {"integer": INTEGER_MAX, "number": AMOUNT_MAX}.get(self.type)
 
 
 @dataclass(frozen=True)
@@ -240,6 +266,10 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("unreadable", ERROR, "文件无法读取：{detail}", "请用 Excel 或 WPS 打开确认文件完好，另存为 .xlsx 后重新提交"),
     Rule("encrypted", ERROR, "文件设置了打开密码，系统无法读取", "请取消密码保护（文件→信息→保护工作簿），另存后重新提交"),
     Rule("empty", ERROR, "文件是空的，没有任何内容", "请确认保存了正确的文件后重新提交"),
+    Rule("wrong_encoding", ERROR, "文件的编码（{detail}）系统无法读取，因此找不到表头",
+         "请用 Excel 或 WPS 打开后另存为 .xlsx（或“CSV UTF-8”格式）后重新提交"),
+    Rule("hidden_sheets", ERROR, "工作簿中的工作表都被隐藏了（{detail}），系统只读取未隐藏的工作表",
+         "请在 Excel 中右键工作表标签→取消隐藏，保存后重新提交"),
     Rule("no_header", ERROR, "找不到表头：文件中没有“问题清单”或“走访记录”的必填列", "请使用统一模板，表头须包含：{detail}"),
     Rule("missing_column", ERROR, "缺少必填列“{header}”", "请按模板补上“{header}”列"),
     Rule("unsupported_type", ERROR, "不支持的文件类型“{detail}”", "请提交 .xlsx、.xls 或 .csv 文件"),
@@ -248,6 +278,8 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("too_many_columns", ERROR, "工作表“{sheet}”列数过多（{detail}），超过系统上限", "请删除多余的空列后重新提交"),
     Rule("no_rows", ERROR, "表头下没有任何数据行", "请填写数据后重新提交"),
     Rule("unknown_folder", ERROR, "文件夹“{value}”不是已登记的区县，系统无法确定这是哪个区县的数据", "请把文件放进本区县名称命名的文件夹，如：海曙区"),
+    Rule("symlink", ERROR, "该文件是一个链接（快捷方式），系统不读取链接指向的文件",
+         "请把文件本身（而不是链接或快捷方式）放进本区县的文件夹后重新提交"),
     Rule("internal_error", ERROR, "系统处理该文件时出错（{detail}）", "请联系市里数据组，并附上本回执"),
     Rule("ragged_row", ERROR, "该行有 {detail} 个单元格，与表头的列数不一致", "请检查该行是否多了或少了分隔符（逗号），含逗号的内容须加英文双引号"),
     Rule("duplicate_column", WARNING, "“{header}”列出现了多次，只采用第一列", "请删除重复的列"),
@@ -259,6 +291,12 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     Rule("impossible_date", ERROR, "“{value}”不是有效的日期：{detail}", "请核对并改为实际的日期，如 {limit}"),
     Rule("bad_number", ERROR, "“{value}”不是数字", "请只填写数字，如 400"),
     Rule("not_whole_number", ERROR, "“{value}”不是整数", "请填写整数，如 12"),
+    Rule("number_too_large", ERROR, "“{value}”超过上限 {limit}", "请核对数值，应为不超过 {limit} 的数"),
+    Rule("date_out_of_range", ERROR, "日期“{value}”不在合理范围内（{limit}）", "请核对日期，年份是否填错"),
+    Rule("control_character", ERROR, "内容含有不可见的控制字符", "请删除该单元格中的特殊字符（可重新输入该内容）"),
+    Rule("as_of_future", WARNING, "本表截至日期 {value} 晚于今天（{limit}）", "请核对标题或文件名中的截至日期是否填写正确"),
+    Rule("merge_failed", ERROR, "该文件的数据无法写入数据库（{detail}）", "请检查文件中是否有异常的数值或字符，修改后重新提交；如仍有问题请联系市里数据组，并附上本回执"),
+    Rule("more_of_kind", WARNING, "另有 {value} 处同类{detail}：{other}", "请按上面几处的修改方法逐一修改"),
     Rule("negative", ERROR, "“{value}”不能小于 {limit}", "请填写不小于 {limit} 的数"),
     Rule("not_in_choices", ERROR, "“{value}”不是“{header}”的可选值", "请从下拉列表中选择：{choices}"),
     Rule("too_long", ERROR, "内容过长（{detail}字），超过 {limit} 字", "请精简到 {limit} 字以内"),

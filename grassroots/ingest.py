@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 import logging
-import tempfile
+import os
+import shutil
 import time
+import uuid
+from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import asdict
 from pathlib import Path
@@ -75,13 +79,31 @@ def _save_changes(settings: Settings, submission_id: int, sub, previous: dict[st
     path.write_text(json.dumps(changes, ensure_ascii=False, default=str), encoding="utf-8")
 
 
+def _claimed(engine, settings: Settings, rows: list[dict], *states: str) -> Iterator[dict]:
+    """The rows, in order, each while this process holds its submission (a lock per submission)
+    and the submission is still in one of `states`: two ingests at once never work on the same
+    file, and neither trips over what the other finished meanwhile."""
+    for row in _order(rows):
+        with handoff.claim(settings, row["id"]) as mine:
+            if not mine:
+                log.info("submission #%s is being handled by another run", row["id"])
+                continue
+            current = warehouse.get_submission(engine, row["id"])
+            if current is None or current["state"] not in states:
+                continue
+            yield current
+
+
 def _reject(engine, settings: Settings, submission_id: int, findings: list[Finding], **fields) -> None:
+    from grassroots.validation.rules import tally
+
     errors = [f for f in findings if f.is_error]
+    counted_errors, counted_warnings = tally(findings)
     warehouse.record_findings(engine, submission_id, findings)
     warehouse.update_submission(
         engine, submission_id, state=REJECTED, fate=Fate.REJECTED, rows_accepted=0,
-        reason=errors[0].reason if errors else "", errors=len(errors),
-        warnings=len(findings) - len(errors), **fields)
+        reason=errors[0].reason if errors else "", errors=counted_errors,
+        warnings=counted_warnings, **fields)
 
 
 # --- scan and receive -----------------------------------------------------------------------
@@ -90,11 +112,14 @@ def scan_inbox(settings: Settings) -> dict:
     """What is in the inbox now: ready files, files still being written, files ignored."""
     found = inbox.scan(settings)
     for c in found.settling:
-        log.info("still being written, left for the next run: %s", c.relative)
+        log.info("still being written, left for the next run: %s", inbox.shown(c.relative))
+    for note in found.notes:
+        log.info("not taken: %s", note)
     return {
-        "ready": [c.as_dict() for c in found.ready],
+        "ready": [c.as_dict() for c in found.ready + found.links],  # links are refused when received
         "settling": [c.relative for c in found.settling],
         "ignored": found.ignored,
+        "notes": found.notes,
     }
 
 
@@ -112,6 +137,25 @@ def _unchanged(candidate: inbox.Candidate, checksum: str) -> bool:
         return False  # gone or unreadable now: let the archive step say what happened
 
 
+def _refuse_link(engine, settings: Settings, candidate: inbox.Candidate, seen: dict | None, now: dt.datetime) -> bool:
+    """A symbolic link in a district's folder: never read, refused on a receipt (once per link)."""
+    try:
+        target = os.readlink(candidate.url)
+    except OSError:
+        target = ""
+    key = hashlib.sha256(f"{candidate.relative}\0{target}".encode("utf-8", "surrogateescape")).hexdigest()
+    checksum = f"link:{key}"
+    if seen and seen["checksum"] == checksum:
+        return False
+    sid, created = warehouse.register_submission(
+        engine, checksum=checksum, district=candidate.district, inbox_path=candidate.url,
+        file_name=candidate.name, archive_path="", size_bytes=0, received_at=now)
+    if created:
+        log.warning("a link, refused unread: %s", inbox.shown(candidate.relative))
+        _reject(engine, settings, sid, [finding("symlink")])
+    return created
+
+
 @_step
 def receive_files(settings: Settings, ready: list[dict]) -> dict:
     """Archive and fingerprint every ready file; register the ones whose bytes are new."""
@@ -122,12 +166,20 @@ def receive_files(settings: Settings, ready: list[dict]) -> dict:
     for item in ready:
         candidate = inbox.Candidate(**item)
         seen = known.get(candidate.url)
+        if candidate.kind == inbox.LINK:
+            if _refuse_link(engine, settings, candidate, seen, now):
+                new.append(candidate.relative)
+            continue
         if seen and seen["size_bytes"] == candidate.size and _unchanged(candidate, seen["checksum"]):
             continue  # the same bytes as last time (by content, not size and time): not read again
         try:
             stored = archive.archive_file(candidate, settings)
         except archive.StillWriting:
-            log.info("changed while copying, left for the next run: %s", candidate.relative)
+            log.info("changed while copying, left for the next run: %s", inbox.shown(candidate.relative))
+            continue
+        except inbox.LinkRefused:  # became a link after the scan: refused as one
+            if _refuse_link(engine, settings, candidate, seen, now):
+                new.append(candidate.relative)
             continue
         except OSError as exc:
             log.warning("could not copy %s: %s", candidate.relative, exc)
@@ -159,7 +211,7 @@ def read_submissions(settings: Settings) -> dict:
 
     engine = _engine(settings)
     done, rejected = [], []
-    for row in _order(warehouse.submissions_in_state(engine, RECEIVED)):
+    for row in _claimed(engine, settings, warehouse.submissions_in_state(engine, RECEIVED), RECEIVED):
         sid = row["id"]
         try:
             with storage.local_copy(storage.as_path(row["archive_path"])) as path:
@@ -206,10 +258,11 @@ def validate_submissions(settings: Settings) -> dict:
 
 def _validate_each(engine, settings: Settings, datadocs: Path) -> dict:
     from grassroots import validation
+    from grassroots.validation.rules import tally as rules_tally
 
     accepted, rejected, waiting = [], [], []
     pending_reference = _validated_reference(engine, settings)
-    for row in _order(warehouse.submissions_in_state(engine, READ)):
+    for row in _claimed(engine, settings, warehouse.submissions_in_state(engine, READ), READ):
         sid = row["id"]
         try:
             sub = handoff.load(handoff.folder(settings, sid))
@@ -227,7 +280,7 @@ def _validate_each(engine, settings: Settings, datadocs: Path) -> dict:
                 previous = warehouse.ledger_state(engine, row["district"])
                 result = validation.validate_submission(
                     sub, reference, district=row["district"], as_of=sub.as_of,
-                    previous=previous, datadocs_dir=datadocs)
+                    previous=previous, datadocs_dir=datadocs, today=clock.today(settings.timezone))
                 if result.accepted:
                     _save_changes(settings, sid, sub, previous)
                 findings, ok, rows_accepted = result.findings, result.accepted, result.rows_accepted
@@ -245,7 +298,7 @@ def _validate_each(engine, settings: Settings, datadocs: Path) -> dict:
             continue
         warehouse.record_findings(engine, sid, findings)
         warehouse.update_submission(
-            engine, sid, state=VALIDATED, errors=0, warnings=len(findings), rows_accepted=rows_accepted)
+            engine, sid, state=VALIDATED, errors=0, warnings=rules_tally(findings)[1], rows_accepted=rows_accepted)
         accepted.append(sid)
     return {"validated": accepted, "rejected": rejected, "waiting": waiting}
 
@@ -257,7 +310,10 @@ def _validated_reference(engine, settings: Settings) -> Reference | None:
     if not rows:
         return None
     newest = max(rows, key=lambda r: r["id"])
-    sub = handoff.load(handoff.folder(settings, newest["id"]))
+    try:
+        sub = handoff.load(handoff.folder(settings, newest["id"]))
+    except FileNotFoundError:  # another run merged it meanwhile: the warehouse has it now
+        return None
     return Reference.from_tables({t.sheet: t.values for t in sub.tables})
 
 
@@ -268,28 +324,41 @@ def merge_submissions(settings: Settings) -> dict:
     """Merge every validated submission into the warehouse, each in its own transaction."""
     engine = _engine(settings)
     merged, changed = [], False
-    for row in _order(warehouse.submissions_in_state(engine, VALIDATED)):
+    rejected = []
+    for row in _claimed(engine, settings, warehouse.submissions_in_state(engine, VALIDATED), VALIDATED):
         sid = row["id"]
-        sub = handoff.load(handoff.folder(settings, sid))
-        if row["district"] == inbox.REFERENCE_FOLDER:
-            reference = Reference.from_tables({t.sheet: t.values for t in sub.tables})
-            warehouse.replace_reference(engine, reference)
-            warehouse.update_submission(engine, sid, state=MERGED, fate=Fate.ACCEPTED)
-            merged.append(sid)
-            changed = True
+        try:
+            changed = _merge_one(engine, settings, row) or changed
+        except warehouse.WarehouseUnavailable:
+            raise  # the task fails and retries; the submission stays validated
+        except Exception as exc:  # this file alone fails: rejected with a reason, the others go on
+            log.exception("merging submission #%s failed", sid)
+            _reject(engine, settings, sid, [finding("merge_failed", detail=type(exc).__name__)])
+            rejected.append(sid)
             continue
-        ledger, visits = sub.table(contract.LEDGER), sub.table(contract.VISITS)
-        result = warehouse.merge_submission(
-            engine, sid, district=row["district"], as_of=sub.as_of,
-            ledger=ledger.canonical(row["checksum"]) if ledger else None,
-            visits=visits.canonical(row["checksum"]) if visits else None)
         merged.append(sid)
-        changed = changed or result.changed
-        log.info("merged #%s: %s", sid, asdict(result))
     # merged but without a receipt yet: an earlier try of this step committed and then died, so the
     # warehouse changed without the Asset being told
     changed = changed or bool(warehouse.submissions_in_state(engine, MERGED))
-    return {"merged": merged, "changed": changed}
+    return {"merged": merged, "changed": changed, "rejected": rejected}
+
+
+def _merge_one(engine, settings: Settings, row: dict) -> bool:
+    """Merge one validated submission in its own transaction; did the warehouse change?"""
+    sid = row["id"]
+    sub = handoff.load(handoff.folder(settings, sid))
+    if row["district"] == inbox.REFERENCE_FOLDER:
+        reference = Reference.from_tables({t.sheet: t.values for t in sub.tables})
+        warehouse.replace_reference(engine, reference)
+        warehouse.update_submission(engine, sid, state=MERGED, fate=Fate.ACCEPTED)
+        return True
+    ledger, visits = sub.table(contract.LEDGER), sub.table(contract.VISITS)
+    result = warehouse.merge_submission(
+        engine, sid, district=row["district"], as_of=sub.as_of,
+        ledger=ledger.canonical(row["checksum"]) if ledger else None,
+        visits=visits.canonical(row["checksum"]) if visits else None)
+    log.info("merged #%s: %s", sid, asdict(result))
+    return result.changed
 
 
 # --- receipts -------------------------------------------------------------------------------
@@ -298,40 +367,61 @@ def merge_submissions(settings: Settings) -> dict:
 def write_receipts(settings: Settings) -> dict:
     """Put a receipt (回执) into the district's folder for every finished submission, and queue it
     for the district's contacts (receipt_mail; sent by the next step)."""
+    from grassroots.intake import reader
     from grassroots.mail import receipt_mail
     from grassroots.validation import receipts
 
     engine = _engine(settings)
-    written = []
+    written, refused = [], []
     rows = warehouse.submissions_in_state(engine, MERGED) + warehouse.submissions_in_state(engine, REJECTED)
-    for row in _order(rows):
+    for row in _claimed(engine, settings, rows, MERGED, REJECTED):
         sid = row["id"]
         folder = handoff.folder(settings, sid)
         sub = handoff.load(folder) if (folder / "submission.json").exists() else None
         findings = warehouse.submission_findings(engine, sid)
         accepted = row["fate"] == Fate.ACCEPTED
-        with tempfile.TemporaryDirectory() as tmp, storage.local_copy(storage.as_path(row["archive_path"])) as source:
-            local = receipts.write_receipt(
-                source, original_name=row["file_name"], sub=sub, findings=findings,
+        context = _receipt_context(engine, settings, row, sub, accepted)
+        # built under the worker's home (never the system's temp folder), then put into the district's folder
+        build = settings.home / "staging" / f"receipt-{uuid.uuid4().hex}"
+
+        def build_receipt(copy_of: reader.Submission | None, source: Path, row=row, findings=findings, build=build,
+                          accepted=accepted, context=context):
+            return receipts.write_receipt(
+                source, original_name=row["file_name"], sub=copy_of, findings=findings,
                 accepted=accepted, rows_total=row["rows_total"] or 0,
-                rows_accepted=row["rows_accepted"] or 0, district=row["district"], out_dir=Path(tmp),
-                received_at=row["received_at"], timezone=settings.timezone,
-                context=_receipt_context(engine, settings, row, sub, accepted))
-            destination = _deliver(local, inbox.receipt_folder(settings, row["district"]))
-        warehouse.update_submission(engine, sid, state=DONE, receipt_path=str(destination))
-        if row["district"] != inbox.REFERENCE_FOLDER:
+                rows_accepted=row["rows_accepted"] or 0, district=row["district"], out_dir=build,
+                received_at=row["received_at"], timezone=settings.timezone, context=context)
+
+        try:
+            build.mkdir(parents=True, exist_ok=True)
+            with storage.local_copy(storage.as_path(row["archive_path"])) as source:
+                try:
+                    local = build_receipt(sub, source)
+                except Exception:  # the annotated copy failed: the summary sheet alone still tells the district
+                    if sub is None:
+                        raise
+                    log.exception("annotated receipt of #%s failed; writing the summary alone", sid)
+                    local = build_receipt(None, source)
+            destination = inbox.write_receipt_file(settings, row["district"], local.name, local)
+        except inbox.LinkRefused as exc:
+            log.warning("receipt of #%s not written: %s in %s is a link or not a folder",
+                        sid, inbox.shown(str(exc.filename)), inbox.shown(row["district"]))
+            destination = None
+            refused.append(sid)
+        except OSError:
+            raise  # a folder not writable, a disk full: the task fails and retries, as WHAT_TO_DO says
+        except Exception:  # no receipt can be built for this file: it must not hold up the others
+            log.exception("receipt of #%s could not be built", sid)
+            destination = None
+            refused.append(sid)
+        finally:
+            shutil.rmtree(build, ignore_errors=True)
+        warehouse.update_submission(engine, sid, state=DONE, receipt_path=destination)
+        if destination is not None and row["district"] != inbox.REFERENCE_FOLDER:
             receipt_mail.queue(engine, settings, row, accepted)
         handoff.discard(settings, sid)
         written.append(sid)
-    return {"receipts": written}
-
-
-def _deliver(local: Path, folder) -> object:
-    """Copy the finished receipt into the district's receipt folder (the only write to the inbox)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    destination = folder / local.name
-    storage.copy_file(local, destination)
-    return destination
+    return {"receipts": written, "refused": refused}
 
 
 def _receipt_context(engine, settings: Settings, row: dict, sub, accepted: bool):

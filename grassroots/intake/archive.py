@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grassroots import storage
-from grassroots.intake.inbox import Candidate, safe_name
+from grassroots.intake.inbox import Candidate, open_file, safe_name
 from grassroots.settings import Settings
-from grassroots.storage import as_path
 
 CHUNK = 1 << 20
 
@@ -35,7 +34,7 @@ class StillWriting(Exception):
 def checksum_of(candidate: Candidate) -> str:
     """The sha256 of the file as it is in the inbox now (is it still the file we read last time?)."""
     digest = hashlib.sha256()
-    with as_path(candidate.url).open("rb") as src:
+    with open_file(candidate) as src:
         while chunk := src.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -46,12 +45,11 @@ def archive_file(candidate: Candidate, settings: Settings) -> Archived:
     if not storage.is_local(settings.archive):
         return _archive_remote(candidate, settings.archive)
     settings.archive.mkdir(parents=True, exist_ok=True)
-    source = as_path(candidate.url)
     fd, tmp_name = tempfile.mkstemp(dir=settings.archive, prefix=".incoming-")
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out:
-            checksum, size = _copy_hashing(source, out, candidate)
+        with os.fdopen(fd, "wb") as out, open_file(candidate) as src:  # never through a link
+            checksum, size = _copy_hashing(src, out, candidate)
         folder = settings.archive / checksum[:2] / checksum
         target = folder / safe_name(candidate.name)
         if not folder.exists():
@@ -67,15 +65,14 @@ def archive_file(candidate: Candidate, settings: Settings) -> Archived:
         tmp.unlink(missing_ok=True)
 
 
-def _copy_hashing(source, out, candidate: Candidate) -> tuple[str, int]:
-    """Copy the inbox file to `out`, hashing as it goes; (sha256, size), or StillWriting."""
+def _copy_hashing(src, out, candidate: Candidate) -> tuple[str, int]:
+    """Copy the open inbox file to `out`, hashing as it goes; (sha256, size), or StillWriting."""
     digest = hashlib.sha256()
     size = 0
-    with source.open("rb") as src:
-        while chunk := src.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
+    while chunk := src.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+        out.write(chunk)
     if size != candidate.size:
         raise StillWriting(candidate.relative)
     return digest.hexdigest(), size
@@ -85,8 +82,8 @@ def _archive_remote(candidate: Candidate, archive):
     """The archive in a shared file store: the bytes are hashed on the way through a local spool
     file, then stored under their checksum. The .sha256 beside the copy is written last, so a copy
     without it (a worker died while uploading) is not trusted and is written again."""
-    with tempfile.TemporaryFile(prefix="grassroots-incoming-") as spool:
-        checksum, size = _copy_hashing(as_path(candidate.url), spool, candidate)
+    with tempfile.TemporaryFile(prefix="grassroots-incoming-") as spool, open_file(candidate) as src:
+        checksum, size = _copy_hashing(src, spool, candidate)
         folder = archive / checksum[:2] / checksum
         folder.mkdir(parents=True, exist_ok=True)
         sealed = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sha256"))

@@ -8,9 +8,14 @@ The folder is removed once the submission's receipt is written.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import io
 import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 
@@ -81,4 +86,29 @@ def load(target) -> Submission:
 
 
 def discard(settings: Settings, submission_id: int) -> None:
+    """The submission is done: its staged tables and its lock go (a run that still meets it takes
+    a fresh lock and finds it done)."""
     storage.remove_tree(folder(settings, submission_id))
+    (_locks(settings) / f"{int(submission_id)}.lock").unlink(missing_ok=True)
+
+
+def _locks(settings: Settings) -> Path:
+    return settings.home / "staging" / "locks"
+
+
+@contextlib.contextmanager
+def claim(settings: Settings, submission_id: int) -> Iterator[bool]:
+    """Hold the submission for this process while the block runs: True when held, False when
+    another process holds it. The lock (flock) goes with the process, so a killed run leaves none."""
+    locks = _locks(settings)
+    locks.mkdir(parents=True, exist_ok=True)
+    fd = os.open(locks / f"{int(submission_id)}.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +86,9 @@ def read_submission(path: Path, settings: Settings, *, name: str | None = None, 
         titles.extend(_title_texts(grid.head(header_at)))
         tables.append(_build_table(spec, sheet_name, grid, header_at, mapping))
     if not tables:
+        wrong = _encoding_problem(path, name)
+        if wrong is not None:
+            raise Unreadable(wrong)
         expected = "、".join(c.header for c in contract.LEDGER_SHEET.required)
         expected += "（问题清单）或 " + "、".join(c.header for c in contract.VISITS_SHEET.required) + "（走访记录）"
         raise Unreadable(finding("no_header", detail=expected))
@@ -138,7 +142,7 @@ def _open(path: Path, name: str, settings: Settings, *, all_sheets: bool = False
         raise Unreadable(finding("too_large", detail=f"{size / 1048576:.0f} MB，上限 {settings.max_file_mb} MB"))
     with path.open("rb") as fh:
         magic = fh.read(8)
-    suffix = Path(name).suffix.lower()
+    suffix = Path(name.strip()).suffix.lower()
     if magic.startswith(_ZIP_MAGIC):
         _check_zip(path, settings)
         return _workbook_grids(path, settings, all_sheets)
@@ -161,10 +165,41 @@ def _is_encrypted_ole(path: Path) -> bool:
 
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:([A-Z]+)(\d+)"')
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError)
 
 
 def _check_zip(path: Path, settings: Settings) -> None:
-    """Refuse zip bombs and sheets of a million styled rows before anything expands them."""
+    """Refuse zip bombs and sheets of a million styled rows before anything expands them.
+
+    Every worksheet is streamed once, its row tags counted up to the cap (a sheet may declare no
+    dimension, or a false one), which also checks every part's CRC: damage is found here, in
+    plain words, not as a traceback later."""
+    try:
+        _check_zip_parts(path, settings)
+    except Unreadable:
+        raise
+    except _DAMAGED as exc:
+        raise Unreadable(finding("unreadable", detail="文件已损坏（压缩数据校验错误）")) from exc
+
+
+def _count_rows(part, cap: int) -> int:
+    """Row tags in a worksheet part, read in chunks; stops counting once past `cap`."""
+    rows, carry = 0, b""
+    while chunk := part.read(1 << 20):
+        data = carry + chunk
+        cut = data.rfind(b"<")
+        if cut == -1:
+            carry = b""
+        else:
+            data, carry = data[:cut], data[cut:]
+        rows += len(_ROW_TAG.findall(data))
+        if rows > cap:
+            return rows
+    return rows + len(_ROW_TAG.findall(carry + b" "))
+
+
+def _check_zip_parts(path: Path, settings: Settings) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -178,19 +213,44 @@ def _check_zip(path: Path, settings: Settings) -> None:
             for info in infos:
                 if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
                     continue
+                cap = settings.max_rows + HEADER_SCAN_ROWS
+                sheet = names.get(info.filename, info.filename)
                 with zf.open(info) as part:
                     head = part.read(4096)
-                m = _DIMENSION.search(head)
-                if not m:
-                    continue
-                rows, cols = int(m.group(2)), _column_number(m.group(1).decode())
-                sheet = names.get(info.filename, info.filename)
-                if rows > settings.max_rows + HEADER_SCAN_ROWS:
-                    raise Unreadable(finding("too_many_rows", sheet=sheet, detail=f"{rows} 行，上限 {settings.max_rows} 行"))
-                if cols > settings.max_columns:
-                    raise Unreadable(finding("too_many_columns", sheet=sheet, detail=f"{cols} 列，上限 {settings.max_columns} 列"))
+                    m = _DIMENSION.search(head)
+                    if m:
+                        rows, cols = int(m.group(2)), _column_number(m.group(1).decode())
+                        if rows > cap:
+                            raise Unreadable(finding("too_many_rows", sheet=sheet,
+                                                     detail=f"{rows} 行，上限 {settings.max_rows} 行"))
+                        if cols > settings.max_columns:
+                            raise Unreadable(finding("too_many_columns", sheet=sheet,
+                                                     detail=f"{cols} 列，上限 {settings.max_columns} 列"))
+                    counted = _count_rows(io.BufferedReader(_Prefixed(head, part)), cap)
+                if counted > cap:  # no dimension, or a false one: the rows themselves are counted
+                    raise Unreadable(finding("too_many_rows", sheet=sheet,
+                                             detail=f"超过 {settings.max_rows} 行（含只设置了格式的空行）"))
     except zipfile.BadZipFile as exc:
         raise Unreadable(finding("unreadable", detail="文件已损坏（压缩结构错误）")) from exc
+
+
+class _Prefixed(io.RawIOBase):
+    """The bytes already read from a part, then the rest of it."""
+
+    def __init__(self, head: bytes, rest):
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n], self._head = self._head[:n], self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
 
 
 def _sheet_names_by_part(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -225,11 +285,10 @@ def _workbook_grids(path: Path, settings: Settings, all_sheets: bool = False) ->
         if "password" in text or "encrypt" in text:
             raise Unreadable(finding("encrypted")) from exc
         raise Unreadable(finding("unreadable", detail="文件已损坏或格式不对")) from exc
-    visible = [
-        m.name for m in wb.sheets_metadata
-        if m.typ == python_calamine.SheetTypeEnum.WorkSheet
-        and (all_sheets or m.visible == python_calamine.SheetVisibleEnum.Visible)
-    ]
+    worksheets = [m for m in wb.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
+    visible = [m.name for m in worksheets if all_sheets or m.visible == python_calamine.SheetVisibleEnum.Visible]
+    if worksheets and not visible:
+        raise Unreadable(finding("hidden_sheets", detail="、".join(m.name for m in worksheets)[:200]))
     by_name = []
     for sheet_name in visible:
         key = contract.header_key(sheet_name)
@@ -294,6 +353,30 @@ def _grid_from_rows(rows: list[list]) -> Grid:
 
 # --- CSV ------------------------------------------------------------------------------------
 
+# Words of the headers as a Traditional Chinese (Big5) file writes them.
+_TRADITIONAL_HEADER_WORDS = ("問題", "編號", "走訪", "區縣", "辦理", "單位")
+
+
+def _encoding_problem(path: Path, name: str) -> Finding | None:
+    """Why a CSV has no header we know, when the cause is its encoding (Big5, or none we read)."""
+    if Path(name.strip()).suffix.lower() not in (".csv", ".txt"):
+        return None
+    with path.open("rb") as fh:
+        sample = fh.read(256 * 1024)
+    encoding = _detect_encoding(sample)
+    if encoding != "gb18030":
+        return None
+    try:
+        traditional = sample.decode("big5", errors="strict")
+    except UnicodeDecodeError as exc:
+        traditional = sample[:exc.start].decode("big5") if exc.start >= len(sample) - 2 else ""
+    if any(word in traditional for word in _TRADITIONAL_HEADER_WORDS):
+        return finding("wrong_encoding", detail="繁体中文 Big5")
+    if "\ufffd" in sample.decode("gb18030", errors="replace"):
+        return finding("wrong_encoding", detail="无法识别")
+    return None
+
+
 def _detect_encoding(head: bytes) -> str:
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
@@ -357,9 +440,9 @@ def _csv_columns_arrow(path, encoding, header_at, wanted, width, settings):
     names = [f"c{i}" for i in range(width)]
     irregular_rows = []
 
-    def irregular(row):  # a ragged or blank line: the exact Python path reads the whole file instead
+    def irregular(row):  # a ragged or blank line: the exact Python path reads the file instead
         irregular_rows.append(row.number)
-        return "skip"
+        return "error"  # stop at once (a parse error): millions of ragged lines must not cost a call each
 
     # Count physical lines before the first data record so pyarrow can skip them.
     import csv
@@ -370,25 +453,37 @@ def _csv_columns_arrow(path, encoding, header_at, wanted, width, settings):
             next(reader)
         skip_lines = reader.line_num
     try:
-        table = pacsv.read_csv(
+        stream = pacsv.open_csv(
             path,
             read_options=pacsv.ReadOptions(
                 encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
-                skip_rows=skip_lines, column_names=names, block_size=16 << 20),
+                skip_rows=skip_lines, column_names=names,
+                # more lines than the cap allows (blank ones, or newlines in values): small blocks,
+                # so that the count below stops early (Arrow spends microseconds on each blank line)
+                block_size=(256 << 10) if _lines_beyond(path, settings.max_rows + skip_lines) else 16 << 20),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
                                              invalid_row_handler=irregular),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names}, include_columns=[names[i] for i in wanted],
                 strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
+        batches, counted = [], 0
+        for batch in stream:  # counted while streaming: a file of blank lines stops at the cap
+            counted += batch.num_rows
+            if counted > settings.max_rows:
+                raise Unreadable(finding("too_many_rows", sheet=path.stem,
+                                         detail=f"超过 {settings.max_rows} 行（含空行）"))
+            batches.append(batch)
+        table = pa.Table.from_batches(batches, schema=stream.schema)
+        del batches
+    except (_Irregular, Unreadable):
+        raise
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         if "CSV parse error" in str(exc) or "row" in str(exc).lower():
             raise _Irregular from exc
         raise Unreadable(finding("unreadable", detail="文件编码无法识别或内容已损坏")) from exc
     if irregular_rows:
         raise _Irregular
-    if table.num_rows > settings.max_rows:
-        raise Unreadable(finding("too_many_rows", sheet=path.stem, detail=f"{table.num_rows} 行，上限 {settings.max_rows} 行"))
     first = header_at + 2
     numbers = range(first, first + table.num_rows)
     cols = {}
@@ -396,6 +491,17 @@ def _csv_columns_arrow(path, encoding, header_at, wanted, width, settings):
         cols[i] = pd.Series(pd.arrays.ArrowStringArray(table.column(names[i])), copy=False)
     del table
     return numbers, cols, []
+
+
+def _lines_beyond(path: Path, limit: int) -> bool:
+    """Does the file hold more than `limit` line breaks? (A cheap byte count, stopped early.)"""
+    lines = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            lines += chunk.count(b"\n")
+            if lines > limit:
+                return True
+    return False
 
 
 def _csv_columns_python(path, encoding, header_at, wanted, width, settings):
@@ -410,10 +516,11 @@ def _csv_columns_python(path, encoding, header_at, wanted, width, settings):
             for record_no, row in enumerate(reader, start=1):
                 if record_no <= header_at + 1:
                     continue
+                if record_no > settings.max_rows + HEADER_SCAN_ROWS:  # blank lines count: the work is bounded
+                    raise Unreadable(finding("too_many_rows", sheet=path.stem,
+                                             detail=f"超过 {settings.max_rows} 行（含空行）"))
                 if not row or not any(cell.strip() for cell in row):
                     continue
-                if len(numbers) >= settings.max_rows:
-                    raise Unreadable(finding("too_many_rows", sheet=path.stem, detail=f"超过 {settings.max_rows} 行"))
                 if len(row) != width and any(cell.strip() for cell in row[width:]):
                     ragged.append(finding("ragged_row", sheet="", row=record_no, detail=len(row)))
                 numbers.append(record_no)

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 import jinja2
+import markupsafe
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
@@ -42,8 +43,16 @@ AS_OF_SOURCES = {"arrival": "按到达日期"}
 
 # --- rendering ------------------------------------------------------------------------------
 
+def _printable(value):
+    """Every text the page prints, with control characters (from file names, cells) made visible."""
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return inbox.shown(value)
+    return value
+
+
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                          finalize=_printable)
 
 
 def _date(value) -> str:

@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 
 from grassroots import clock, contract
-from grassroots.findings import Finding, Unreadable
+from grassroots.findings import Finding, Unreadable, finding
 from grassroots.intake import reader
+from grassroots.intake.inbox import shown
 from grassroots.reference import Reference
 from grassroots.settings import Settings
 
@@ -37,8 +38,11 @@ def run_check(path: Path, *, district: str | None, reference_path: Path | None, 
         return UNREADABLE
     try:
         sub = reader.read_submission(path, settings, name=path.name)
-    except Unreadable as exc:
-        print(f"文件：{path.name}")
+    except Exception as exc:  # never a traceback: anything that stops the read is "cannot be read"
+        if not isinstance(exc, Unreadable):
+            log.debug("reading %s failed", path, exc_info=True)
+            exc = Unreadable(finding("unreadable", detail=f"文件已损坏或格式不对（{type(exc).__name__}）"))
+        print(f"文件：{shown(path.name)}")
         print(f"结果：无法读取。{exc.finding.reason}")
         print(f"  修改：{exc.finding.fix}")
         _write_receipt(receipts, path, None, [exc.finding], False, 0, district, settings)
@@ -58,16 +62,22 @@ def run_check(path: Path, *, district: str | None, reference_path: Path | None, 
     if reference is None:
         print("找不到基础数据（区县、街道、单位名单）：请用 --reference 指定基础数据工作簿。")
         return UNREADABLE
-    as_of = sub.as_of or clock.today(settings.timezone)
-    result = validate_submission(sub, reference, district=district, as_of=as_of,
-                                 previous=_previous_ledger(settings, district))
-    print(f"文件：{path.name}（区县：{district}；截至日期：{as_of.isoformat()}；基础数据：{source}）")
+    today = clock.today(settings.timezone)
+    as_of = sub.as_of or today
+    try:
+        result = validate_submission(sub, reference, district=district, as_of=as_of,
+                                     previous=_previous_ledger(settings, district), today=today)
+    except Exception as exc:  # our own bug: said plainly, never a traceback
+        log.debug("checking %s failed", path, exc_info=True)
+        print(f"系统检查该文件时出错（{type(exc).__name__}），请联系市里数据组。")
+        return UNREADABLE
+    print(f"文件：{shown(path.name)}（区县：{shown(district)}；截至日期：{as_of.isoformat()}；基础数据：{source}）")
     print("读取：" + "；".join(f"{t.sheet} {t.rows} 行" for t in sub.tables))
-    errors, warnings = result.errors, result.warnings
+    errors, warnings = result.counts
     if result.accepted:
-        print(f"结果：可以接收，共 {result.rows_total} 行；错误 0 个，警告 {len(warnings)} 个。")
+        print(f"结果：可以接收，共 {result.rows_total} 行；错误 0 个，警告 {warnings} 个。")
     else:
-        print(f"结果：不能接收（整份退回）；错误 {len(errors)} 个，警告 {len(warnings)} 个。请修改全部错误后再提交。")
+        print(f"结果：不能接收（整份退回）；错误 {errors} 个，警告 {warnings} 个。请修改全部错误后再提交。")
     _print_findings(result.findings)
     _write_receipt(receipts, path, sub, result.findings, result.accepted, result.rows_total, district, settings,
                    rows_accepted=result.rows_accepted)
@@ -85,8 +95,8 @@ def _print_findings(findings: list[Finding]) -> None:
                 f"第 {f.row} 行" if f.row is not None else "",
                 f"“{f.column}”列" if f.column else "",
             ])
-            print(f"  {where + '：' if where else ''}{f.reason}")
-            print(f"      修改：{f.fix}")
+            print(shown(f"  {where + '：' if where else ''}{f.reason}"))
+            print(shown(f"      修改：{f.fix}"))
 
 
 def _write_receipt(receipts, path: Path, sub, findings, accepted: bool, rows_total: int, district: str,
@@ -95,10 +105,11 @@ def _write_receipt(receipts, path: Path, sub, findings, accepted: bool, rows_tot
         receipt = receipts.write_receipt(
             path, original_name=path.name, sub=sub, findings=findings, accepted=accepted, rows_total=rows_total,
             rows_accepted=rows_accepted, district=district, out_dir=path.parent, timezone=settings.timezone)
-    except OSError as exc:
-        print(f"回执无法写入 {path.parent}：{exc}")
+    except Exception as exc:  # the findings are printed already; a receipt that cannot be written says so
+        log.debug("receipt of %s not written", path, exc_info=True)
+        print(f"回执无法写入 {shown(str(path.parent))}：{type(exc).__name__}")
         return
-    print(f"回执：{receipt}")
+    print(f"回执：{shown(str(receipt))}")
 
 
 # --- the reference data to check against ----------------------------------------------------

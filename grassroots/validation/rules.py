@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 import pandas as pd
@@ -49,10 +49,17 @@ def _plain(value: object) -> str:
 
 def cell_findings(table: Table, sheet: contract.Sheet, code: str, field: str, rows: Iterable[int],
                   **details: object) -> list[Finding]:
-    """One finding per row for the cell of `field`; a detail may be a Series indexed by row."""
+    """One finding per row for the cell of `field`; a detail may be a Series indexed by row.
+
+    At most contract.MAX_FINDINGS_PER_RULE rows get a finding of their own; the rest are counted
+    in one more_of_kind finding after them (a file wrong on every row costs no more than that)."""
     rows = [int(r) for r in rows]
     if not rows:
         return []
+    rest = len(rows) - contract.MAX_FINDINGS_PER_RULE
+    if rest > 0:
+        shown = cell_findings(table, sheet, code, field, rows[:contract.MAX_FINDINGS_PER_RULE], **details)
+        return [*shown, more_of_kind(shown[0], rest)]
     header, index = place(table, sheet, field)
     texts = _at(table.text[field], rows)
     per_row = {k: _at(v, rows) for k, v in details.items() if isinstance(v, pd.Series)}
@@ -63,6 +70,47 @@ def cell_findings(table: Table, sheet: contract.Sheet, code: str, field: str, ro
         out.append(finding(code, sheet=table.sheet, row=row, column=header, column_index=index,
                            value=_plain(texts[i]), **fixed, **values))
     return out
+
+
+def more_of_kind(first: Finding, rest: int) -> Finding:
+    """'另有 N 处同类错误' after the first findings of a rule, with the severity of that rule."""
+    from dataclasses import replace
+
+    kind = "错误" if first.is_error else "警告"
+    where = f"“{first.column}”列，如" if first.column else "如"
+    more = finding("more_of_kind", sheet=first.sheet, column=first.column, column_index=first.column_index,
+                   value=rest, detail=kind, other=where + first.reason)
+    return replace(more, severity=first.severity, fix=first.fix)
+
+
+def cap(findings: list[Finding]) -> list[Finding]:
+    """At most MAX_FINDINGS_PER_RULE findings per rule, sheet and column (for lists not built by
+    cell_findings: ragged lines, cases missing); the rest counted in a more_of_kind finding."""
+    limit = contract.MAX_FINDINGS_PER_RULE
+    counts = Counter((f.sheet, f.code, f.column) for f in findings)
+    if all(n <= limit for n in counts.values()):
+        return findings
+    out, seen = [], Counter()
+    for f in findings:
+        key = (f.sheet, f.code, f.column)
+        seen[key] += 1
+        if seen[key] <= limit:
+            out.append(f)
+        elif seen[key] == limit + 1:
+            out.append(more_of_kind(f, counts[key] - limit))
+    return out
+
+
+def tally(findings: list[Finding]) -> tuple[int, int]:
+    """(errors, warnings), each more_of_kind finding counting the findings it stands for."""
+    errors = warnings = 0
+    for f in findings:
+        n = int(f.value) if f.code == "more_of_kind" and f.value.isdigit() else 1
+        if f.is_error:
+            errors += n
+        else:
+            warnings += n
+    return errors, warnings
 
 
 def _at(series: pd.Series, rows: list[int]) -> list:
@@ -90,12 +138,14 @@ def failure_findings(sheet: contract.Sheet, table: Table, failures: list[Failure
         if check.code == "required":
             details["hint"] = contract.hint(col)
         elif check.code == "too_long":
-            details["limit"] = col.max_length
+            details["limit"] = col.text_limit
             details["detail"] = table.text[check.field].loc[rows].str.len()
         elif check.code == "not_in_choices":
             details["choices"] = "、".join(col.choices)
         elif check.code == "negative":
             details["limit"] = _number(col.minimum or 0)
+        elif check.code == "number_too_large":
+            details["limit"] = _number(col.upper)
         elif check.code in ("duplicate_case_id", "reference_duplicate", "reference_pairing"):
             fields = check.kwargs.get("column_list") or [check.field]
             details["other"] = _other_rows(table, fields, rows)
@@ -267,6 +317,24 @@ def date_findings(sheet: contract.Sheet, table: Table, as_of: dt.date) -> list[F
             limit = bound.dt.strftime("%Y-%m-%d")
         bad = value > bound if rule.compare == "not_after" else value < bound
         out += cell_findings(table, sheet, rule.code, rule.field, _rows(bad), limit=limit)
+    return out
+
+
+def limit_findings(sheet: contract.Sheet, table: Table) -> list[Finding]:
+    """What the warehouse cannot hold and GX does not see: dates outside the contract's window,
+    control characters in text (PostgreSQL refuses NUL)."""
+    out: list[Finding] = []
+    low, high = pd.Timestamp(contract.DATE_MIN), pd.Timestamp(contract.DATE_MAX)
+    window = f"{contract.DATE_MIN.isoformat()} 至 {contract.DATE_MAX.isoformat()}"
+    for col in sheet.columns:
+        if col.type == "date":
+            value = table.values[col.field]
+            out += cell_findings(table, sheet, "date_out_of_range", col.field, _rows((value < low) | (value > high)),
+                                 limit=window)
+        elif col.text_limit:
+            text = table.text[col.field]
+            out += cell_findings(table, sheet, "control_character", col.field,
+                                 _rows(text.str.contains(contract.CONTROL_CHARACTERS, regex=True, na=False)))
     return out
 
 

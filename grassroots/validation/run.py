@@ -11,7 +11,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grassroots import contract
+from grassroots import clock, contract
+from grassroots import settings as settings_module
 from grassroots.findings import Finding, finding
 from grassroots.intake.reader import Submission, Table
 from grassroots.reference import Reference
@@ -27,6 +28,11 @@ class ValidationResult:
     datadocs: Path | None = None  # the Data Docs page of the first table validated
     timings: dict[str, float] = field(default_factory=dict)  # seconds: gx, cross, datadocs, total
     datadocs_pages: list[Path] = field(default_factory=list)
+
+    @property
+    def counts(self) -> tuple[int, int]:
+        """(errors, warnings), counting those a '另有 N 处' finding stands for."""
+        return rules.tally(self.findings)
 
     @property
     def errors(self) -> list[Finding]:
@@ -54,17 +60,20 @@ def sort_findings(findings: list[Finding], sheets: list[str]) -> list[Finding]:
     order = {name: i for i, name in enumerate(sheets)}
 
     def key(f: Finding):
-        return (order.get(f.sheet, -1 if not f.sheet else len(order)), f.sheet, f.row or 0,
+        row = f.row if f.row is not None else (1 << 31 if f.code == "more_of_kind" else 0)  # '另有…' last
+        return (order.get(f.sheet, -1 if not f.sheet else len(order)), f.sheet, row,
                 -1 if f.column_index is None else f.column_index, f.code)
 
     return sorted(findings, key=key)
 
 
 def validate_submission(sub: Submission, reference: Reference, *, district: str, as_of: dt.date,
-                        previous: dict[str, dict] | None = None, datadocs_dir: Path | None = None) -> ValidationResult:
+                        previous: dict[str, dict] | None = None, datadocs_dir: Path | None = None,
+                        today: dt.date | None = None) -> ValidationResult:
     """Check a district's submission against the contract, the reference data and its last ledger."""
     started = time.perf_counter()
-    as_of = as_of or dt.date.today()  # the ingest always knows it; a bare call may not
+    today = today or clock.today(settings_module.load().timezone)
+    as_of = as_of or today  # the ingest always knows it; a bare call may not
     timings = {"gx": 0.0, "cross": 0.0, "datadocs": 0.0}
     findings: list[Finding] = [f for t in sub.tables for f in t.findings]
     rows_total = sum(t.rows for t in sub.tables)
@@ -90,13 +99,16 @@ def validate_submission(sub: Submission, reference: Reference, *, district: str,
             t0 = time.perf_counter()
             findings += rules.reference_findings(spec, t, reference, district, prefixes=_prefixes(t, previous, district))
             findings += rules.date_findings(spec, t, as_of)
+            findings += rules.limit_findings(spec, t)
             findings += rules.status_findings(spec, t)
             findings += rules.history_findings(spec, t, previous, as_of)
             timings["cross"] += time.perf_counter() - t0
+    if sub.as_of and (sub.as_of - today).days > contract.FUTURE_AS_OF_DAYS:
+        findings.append(finding("as_of_future", value=sub.as_of.isoformat(), limit=today.isoformat()))
     accepted = not any(f.is_error for f in findings)
     timings["total"] = time.perf_counter() - started
     return ValidationResult(
-        findings=sort_findings(findings, sheets),
+        findings=sort_findings(rules.cap(findings), sheets),
         accepted=accepted,
         rows_total=rows_total,
         rows_accepted=rows_total if accepted else 0,

@@ -67,8 +67,8 @@ def checks_for(sheet: contract.Sheet) -> tuple[Check, ...]:
         f = col.field
         if col.required:
             out.append(Check("required", f, "ExpectColumnValuesToNotBeNull", f))
-        if col.max_length:
-            out.append(Check("too_long", f, "ExpectColumnValueLengthsToBeBetween", f, {"max_value": col.max_length}))
+        if col.text_limit:
+            out.append(Check("too_long", f, "ExpectColumnValueLengthsToBeBetween", f, {"max_value": col.text_limit}))
         if col.type == "choice":
             out.append(Check("not_in_choices", f, "ExpectColumnValuesToBeInSet", f"{f}__value",
                              {"value_set": list(col.choices)}))
@@ -82,6 +82,9 @@ def checks_for(sheet: contract.Sheet) -> tuple[Check, ...]:
         if col.minimum is not None:
             out.append(Check("negative", f, "ExpectColumnValuesToBeBetween", f"{f}__value",
                              {"min_value": col.minimum}))
+        if col.upper is not None:
+            out.append(Check("number_too_large", f, "ExpectColumnValuesToBeBetween", f"{f}__value",
+                             {"max_value": col.upper}))
         pattern = contract.PATTERNS.get((sheet.name, f))
         if pattern:
             out.append(Check(pattern[1], f, "ExpectColumnValuesToMatchRegex", f, {"regex": pattern[0]}))
@@ -243,8 +246,20 @@ def _raised(info) -> str:
 _UNSAFE_RUN = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+|\.\.+")
 
 
+RUN_NAME_BYTES = 120  # a folder name of the Data Docs site: well below the 255-byte limit of file systems
+
+
 def _safe_run_name(name: str) -> str:
-    return (_UNSAFE_RUN.sub("_", name).strip(" ._") or "run")[:100]
+    """The run's folder name: no separators, at most RUN_NAME_BYTES bytes (a shortened name ends
+    with a hash of the whole, so two long names stay apart)."""
+    text = _UNSAFE_RUN.sub("_", name).strip(" ._") or "run"
+    if len(text.encode("utf-8")) <= RUN_NAME_BYTES:
+        return text
+    import hashlib
+
+    tag = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    head = text.encode("utf-8")[:RUN_NAME_BYTES - 11].decode("utf-8", "ignore").rstrip(" ._")
+    return f"{head}~{tag}"
 
 
 # --- Data Docs ------------------------------------------------------------------------------

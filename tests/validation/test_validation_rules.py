@@ -55,6 +55,12 @@ CASES = [
     Case("not_whole_number", V, 2, "参与人数", "3.5", "“3.5”不是整数", visits=_visits(participants="3.5")),
     Case("negative", L, 3, "涉及资金（万元）", "-5", "“-5”不能小于 0", ledger=_ledger(funds_wan="-5")),
     Case("negative", V, 2, "参与人数", "-2", "不能小于 0", visits=_visits(participants=-2), id="negative-count"),
+    Case("number_too_large", V, 2, "参与人数", "12345678901234567890123", "“12345678901234567890123”超过上限 2147483647",
+         visits=_visits(participants="12345678901234567890123")),
+    Case("number_too_large", L, 3, "涉及资金（万元）", "1e300", "超过上限 1000000000", ledger=_ledger(funds_wan="1e300"),
+         id="number_too_large-amount"),
+    Case("date_out_of_range", L, 3, "发现日期", "1999-01-01", "日期“1999-01-01”不在合理范围内（2000-01-01 至 2099-12-31）",
+         ledger=_ledger(reported_on="1999-01-01")),
     Case("not_in_choices", L, 3, "办理状态", "进行中", "“进行中”不是“办理状态”的可选值", ledger=_ledger(status="进行中")),
     Case("not_in_choices", V, 2, "对象类型", "学校", "不是“对象类型”的可选值", visits=_visits(target_type="学校"), id="not_in_choices-visit"),
     Case("too_long", L, 3, "问题名称", "长" * 200 + "…", "内容过长（501字），超过 500 字", ledger=_ledger(title="长" * 501)),
@@ -168,7 +174,8 @@ def test_every_rule_code_has_a_fixture():
     from_suites = {c.code for s in contract.SUBMISSION_SHEETS for c in suites.checks_for(s)}
     from_rules = {r.code for r in contract.DATE_RULES} | set(contract.UNKNOWN_REFERENCE.values()) | {"impossible_date",
         "wrong_district", "district_should_be", "town_not_in_district", "resolved_on_missing", "resolved_on_unexpected",
-        "status_regressed", "deadline_extended", "case_missing", "unknown_folder", "empty_sheet", "no_rows"}
+        "status_regressed", "deadline_extended", "case_missing", "unknown_folder", "empty_sheet", "no_rows",
+        "date_out_of_range"}
     assert from_suites | from_rules <= covered
     assert covered <= set(contract.RULES)
     assert rules_module.MAX_OTHER_ROWS >= 1
