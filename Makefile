@@ -40,7 +40,8 @@ $(AIRFLOW_HOME)/airflow.db: $(VENV)/.installed
 # the reports mailed to a local SMTP sink that writes them to the outbox.
 DEMO_AS_OF ?= 2026-11-27
 DEMO_SMTP_PORT ?= 8025
-DEMO_ENV = GRASSROOTS_SETTLE_SECONDS=0 GRASSROOTS_RETRIES=0 GRASSROOTS_DEADLINE_FACTOR=0
+DEMO_ENV = GRASSROOTS_SETTLE_SECONDS=0 GRASSROOTS_RETRIES=0 GRASSROOTS_DEADLINE_FACTOR=0 \
+	GRASSROOTS_REPLY_TO="基层走访工作专班 <campaign-office@example.gov.cn>"
 demo: install $(AIRFLOW_HOME)/airflow.db
 	@rm -rf $(GRASSROOTS_HOME) && mkdir -p $(GRASSROOTS_HOME)/logs
 	$(PY) -m grassroots demo-data

@@ -35,6 +35,9 @@ class Settings:
     """GRASSROOTS_TIMEZONE: the campaign's local time zone (dates of arrival, report schedules)."""
     submission_deadline: str
     """GRASSROOTS_SUBMISSION_DEADLINE: weekday and local time each week's ledger is due ('FRI 18:00')."""
+    reply_to: str = ""
+    """GRASSROOTS_REPLY_TO: the office that runs the campaign, the report mail's Reply-To and the
+    contact its last line names ('基层走访工作专班 <office@example.gov.cn>'); empty: none."""
 
     @property
     def archive(self) -> Path:
@@ -74,6 +77,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         max_columns=_int(env, "GRASSROOTS_MAX_COLUMNS", 16_384),
         timezone=env.get("GRASSROOTS_TIMEZONE") or "Asia/Shanghai",
         submission_deadline=env.get("GRASSROOTS_SUBMISSION_DEADLINE") or "FRI 18:00",
+        reply_to=(env.get("GRASSROOTS_REPLY_TO") or "").strip(),
     )
 
 

@@ -57,7 +57,8 @@ def report_for(settings: Settings, engine: Engine, as_of: dt.date, period: str, 
     metrics_store.store(engine, figures)
     metrics_store.store(engine, previous)
     history = _history(settings, engine, as_of, period, scope, previous)
-    return build_report(figures, previous, period=period, scope=scope, history=history)
+    return build_report(figures, previous, period=period, scope=scope, history=history,
+                        reply_to=settings.reply_to or None)
 
 
 def _history(settings: Settings, engine: Engine, as_of: dt.date, period: str, scope: str,
@@ -150,7 +151,8 @@ def send_reports(settings: Settings, engine: Engine, as_of: dt.date, period: str
     with MailServer(conn_id, failed) as (client, sender):
         for scope, report in reports.items():
             for email in pending[scope]:
-                message = build_message(report, sender=sender, recipients=[email], timezone=settings.timezone)
+                message = build_message(report, sender=sender, recipients=[email], timezone=settings.timezone,
+                                        reply_to=settings.reply_to or None)
                 try:
                     client.send_message(message, from_addr=parseaddr(sender)[1], to_addrs=[email])
                 except smtplib.SMTPRecipientsRefused as e:
@@ -185,7 +187,8 @@ def write_outbox(settings: Settings, engine: Engine, as_of: dt.date, *, district
     scopes, _ = recipients_by_scope(engine)
     report = report_for(settings, engine, as_of, period, scope)
     message = build_message(report, sender=formataddr((SENDER_NAME, DEFAULT_SENDER)),
-                            recipients=scopes.get(scope) or [], timezone=settings.timezone)
+                            recipients=scopes.get(scope) or [], timezone=settings.timezone,
+                            reply_to=settings.reply_to or None)
     out = settings.outbox
     out.mkdir(parents=True, exist_ok=True)
     stem = Path(report.attachment_name).stem
