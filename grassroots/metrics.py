@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from grassroots import clock, contract, figures as catalogue
+from grassroots import clock, contract
+from grassroots import figures as catalogue
 from grassroots.metrics_queries import Params, run
 from grassroots.warehouse import db
 

@@ -4,10 +4,10 @@ small, and a full-page screenshot (kept under test-artifacts/ for a person to lo
 from __future__ import annotations
 
 import json
-from html import escape, unescape
 import re
 import shutil
 import subprocess
+from html import escape, unescape
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -88,7 +88,7 @@ def inline_css(html: str) -> str:
     clients that drop <style>; only the @media rules stay there for the clients that read them."""
     import css_inline
 
-    return css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False).inline(html)
+    return css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False).inline(html).rstrip("\n") + "\n"
 
 
 def _context(figures: dict, previous: dict | None, *, period: str, scope: str, reply_to: str | None = None) -> dict:
