@@ -94,7 +94,7 @@ def test_city_figures_at_d2(city):
     result = metrics.compute(city, D2)
     assert figures_only(result) == CITY_D2
     assert list(result) == [*metrics.FIGURES, "as_of", "period", "period_start", "scope", "headline", "breakdowns",
-                            "overdue_cases", "missing_cases", "submissions", "districts"]
+                            "overdue_cases", "due_soon_cases", "missing_cases", "submissions", "districts"]
     assert (result["as_of"], result["period"], result["period_start"], result["scope"]) == (
         "2026-11-27", "week", "2026-11-21", CITY)
     assert result["substantive_rate"] == 0.556 and result["accountable_rate"] == 0.833

@@ -57,7 +57,7 @@ def attachment_part(data: bytes, filename: str) -> EmailMessage:
     """The workbook as an attachment whose Chinese name every common client shows: RFC 2047
     encoded words in `name` (Content-Type) and `filename` (Content-Disposition), as Outlook and
     Foxmail read and write them, and one RFC 2231 `filename*` (no continuations) for the rest."""
-    words = "\r\n ".join(Header(filename, "utf-8").encode(maxlinelen=76).split())
+    words = "\r\n ".join(Header(filename, "utf-8").encode(maxlinelen=64).split())
     encoded = urllib.parse.quote(filename, safe="")
     body = base64.encodebytes(data).decode("ascii").replace("\n", "\r\n")
     raw = (f'Content-Type: {XLSX_TYPE[0]}/{XLSX_TYPE[1]};\r\n name="{words}"\r\n'
