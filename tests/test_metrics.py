@@ -191,6 +191,20 @@ def test_overdue_and_missing_cases(city):
     assert at_d1["missing_cases"] == []
 
 
+def test_due_soon_cases_nearest_deadline_first(city):
+    """H2 (deadline D2: due today) and H6 (D2+7) are due soon; H7 (D2+8) is not; J2 is overdue."""
+    result = metrics.compute(city, D2)
+    assert [(c["case_id"], c["deadline"], c["days_left"]) for c in result["due_soon_cases"]] == [
+        ("H2", "2026-11-27", 0), ("H6", "2026-12-04", 7)]
+    assert len(result["due_soon_cases"]) == result["due_soon"]
+    assert metrics.compute(city, D2, district=JB)["due_soon_cases"] == []
+    # a town row names its district, a paired unit row its town (reference data)
+    by_town = {r["key"]: r for r in result["breakdowns"]["by_town"]}
+    assert by_town["章水镇"]["district"] == HS
+    by_unit = {r["key"]: r for r in result["breakdowns"]["by_paired_unit"]}
+    assert by_unit["市发改委"]["town"] == "章水镇"
+
+
 def test_state_at_a_past_date_comes_from_history(city):
     """After D2 and D3 were merged, the figures at D1 are those of the D1 ledger: H1 (resolved at
     D2) is still open and overdue, H2 not yet substantive, J1 and J2 not registered yet."""
