@@ -14,8 +14,8 @@ pytest_plugins = ("tests.db_fixtures",)
 FINAL = dt.date(2026, 11, 27)
 HEADLINE = ("截至2026年11月27日，156家单位已全部与对应街道（镇乡）联系对接，累计梳理问题496个，"
             "其中295个问题已取得实质性进展（59.5%），其余201个问题均已明确责任单位、责任人员和完成时限。")
-STATE_QUERIES = ("select_case_breakdown", "select_resolution_dates", "select_overdue_cases", "select_missing_cases",
-                 "select_leader_obligations", "select_figure_cases")
+STATE_QUERIES = ("select_case_breakdown", "select_resolution_dates", "select_overdue_cases", "select_due_soon_cases",
+                 "select_missing_cases", "select_leader_obligations", "select_figure_cases")
 
 
 def test_every_query_of_the_cases_state_includes_the_one_definition():
