@@ -68,7 +68,7 @@ def figures(scope: str = "全市", *, as_of: dt.date = AS_OF, shift: int = 0) ->
     """Figures for the city or one district; `shift` lowers every count a little (an earlier week)."""
     districts = [scope] if scope != "全市" else list(TOWNS)
     town_rows = [
-        _row(town, *(max(0, x - shift) for x in numbers)) if shift else _row(town, *numbers)
+        {"key": town, "district": d} | (_row(town, *(max(0, x - shift) for x in numbers)) if shift else _row(town, *numbers))
         for d in districts for town, numbers in TOWNS[d].items()
     ]
     district_rows = []
@@ -105,7 +105,8 @@ def figures(scope: str = "全市", *, as_of: dt.date = AS_OF, shift: int = 0) ->
         "breakdowns": {
             "by_district": district_rows,
             "by_town": town_rows,
-            "by_paired_unit": [_row("市经信局", 52, 2, 26, 36, 24, 1), _row("市住建局", 40, 4, 20, 24, 16, 3)],
+            "by_paired_unit": [{"key": "市经信局", "town": "姜山镇"} | _row("市经信局", 52, 2, 26, 36, 24, 1),
+                               {"key": "市住建局", "town": "章水镇"} | _row("市住建局", 40, 4, 20, 24, 16, 3)],
             "by_responsible_unit": [_row("市住建局", 120, 10, 60, 70, 40, 20)],
             "by_source": [_row("民生实事", 150, 10, 80, 90, 60, 12), _row("重点项目", 104, 16, 54, 57, 34, 13)],
             "by_theme": [_row("民生所盼", 254, 26, 134, 147, 94, 25)],

@@ -211,7 +211,8 @@ def test_attachment_holds_every_figure_and_list(city):
     assert _sheet(wb, "分区县")[0]["取得实质性进展"] == 52
     towns = _sheet(wb, "分街道")
     assert len(towns) == 7 and list(towns[0])[:2] == ["街道（镇乡）", "区县"]
-    assert [r["未对接单位"] if "未对接单位" in r else r["单位"] for r in _sheet(wb, "未对接单位")] == ["市档案馆", "市委党史研究室"]
+    assert (towns[0]["街道（镇乡）"], towns[0]["区县"]) == ("章水镇", "海曙区")
+    assert [r["单位"] for r in _sheet(wb, "未对接单位")] == ["市档案馆", "市委党史研究室"]
     assert _sheet(wb, "未达要求领导")[0] == {"姓名": "赵敏", "职务": None, "单位": "市档案馆", "未达要求": "联系基层、破解难题"}
     submissions = {r["区县"]: r for r in _sheet(wb, "报送情况")}
     assert submissions["慈溪市"]["本期已报送"] == "否" and submissions["海曙区"]["接收"] == 1
@@ -245,6 +246,7 @@ def test_attachment_reads_like_a_report_not_a_dump(city, district):
     assert [c.value for c in wb["未达要求领导"]["A"]] == ["姓名", "无"]
     units = _sheet(openpyxl.load_workbook(io.BytesIO(city.attachment)), "分包联单位")
     assert list(units[0])[:2] == ["包联单位", "包联街道（镇乡）"]
+    assert (units[0]["包联单位"], units[0]["包联街道（镇乡）"]) == ("市经信局", "姜山镇")
     themes = _sheet(openpyxl.load_workbook(io.BytesIO(city.attachment)), "分领域")
     assert all(r["问题领域"] for r in themes)
 

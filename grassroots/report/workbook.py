@@ -185,7 +185,7 @@ def _table(ws, cols: list[Col], rows: list[dict], *, freeze_first: bool = False)
             if col.kind == catalogue.RATE and value is not None:
                 cell.number_format = "0.0%"
             if i < 502 and value is not None:
-                shown = 10 if col.kind == "date" else _text_width(str(value))
+                shown = {"date": 10, catalogue.RATE: 7}.get(col.kind) or _text_width(str(value))
                 widths[j - 1] = max(widths[j - 1], shown + 2)
     for j, col in enumerate(cols, start=1):
         if widths[j - 1] > WRAP_WIDTH and col.kind == "text":
@@ -234,7 +234,9 @@ def _submission_rows(submissions: dict) -> list[dict]:
 def _field_notes(ws, fields: list[tuple[str, Col]]) -> None:
     """Every column of every sheet: its Chinese header, the field's name (metrics.md) and meaning."""
     cols = [Col("sheet", "工作表"), Col("header", "列名"), Col("name", "字段名"), Col("note", "说明")]
-    rows = [{"sheet": sheet, "header": c.header, "name": c.name, "note": c.note or None} for sheet, c in fields]
+    keys = {sheet: dimension for sheet, key, _, _ in BREAKDOWN_SHEETS for dimension in [key.removeprefix("by_")]}
+    rows = [{"sheet": sheet, "header": c.header, "name": keys.get(sheet, c.name) if c.name == "key" else c.name,
+             "note": c.note or None} for sheet, c in fields]
     _table(ws, cols, rows)
 
 
