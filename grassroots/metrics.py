@@ -378,12 +378,14 @@ def attention(figures: dict, previous: dict | None, *, period: str = "week") -> 
     change, due within 7 days, the districts or towns furthest behind)."""
     since = {"week": "上周", "month": "上月"}.get(period, "上期")
     overdue, parts = figures.get("overdue") or 0, []
-    change = ""
-    if previous is not None and previous.get("overdue") is not None:
-        diff = overdue - previous["overdue"]
-        change = (f"，比{since}增加{diff}个" if diff > 0 else f"，比{since}减少{-diff}个" if diff < 0
-                  else f"，与{since}持平")
-    parts.append(f"逾期未办结问题{overdue}个{change}" if overdue else f"没有逾期未办结的问题{change}")
+    before = None if previous is None else previous.get("overdue")
+    if not overdue:
+        parts.append(f"逾期未办结问题已清零（{since}{before}个）" if before else "没有逾期未办结的问题")
+    else:
+        diff = None if before is None else overdue - before
+        change = ("" if diff is None else f"，比{since}增加{diff}个" if diff > 0
+                  else f"，比{since}减少{-diff}个" if diff < 0 else f"，与{since}持平")
+        parts.append(f"逾期未办结问题{overdue}个{change}")
     due_soon = figures.get("due_soon") or 0
     parts.append(f"另有{due_soon}个问题将在7日内到期" if due_soon else "7日内没有到期的问题")
     named, count = behind(figures)

@@ -64,6 +64,7 @@ def test_attention_names_overdue_due_soon_and_who_is_behind():
     now, before = samples.figures(), samples.previous()
     assert metrics.attention(now, before) == "需要关注：逾期未办结问题25个，比上周增加13个；另有7个问题将在7日内到期。"
     assert metrics.attention(dict(now, overdue=0, due_soon=0), None) == "需要关注：没有逾期未办结的问题；7日内没有到期的问题。"
+    assert metrics.attention(dict(now, overdue=0), before).startswith("需要关注：逾期未办结问题已清零（上周12个）；")
     behind = dict(now, breakdowns=dict(now["breakdowns"], by_district=[
         dict(r, substantive_rate=rate) for r, rate in zip(now["breakdowns"]["by_district"], (0.44, 0.6, 0.455),
                                                           strict=True)]))
