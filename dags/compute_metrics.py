@@ -35,12 +35,8 @@ def compute_metrics():
 
         current = settings.load()
         as_of = get_current_context()["params"].get("as_of") or metrics.today(current.timezone).isoformat()
-        engine = warehouse.connect(current.warehouse_url)
-        try:
-            warehouse.upgrade(engine)
+        with warehouse.opened(current.warehouse_url) as engine:
             return [{"as_of": as_of, "scope": scope} for scope in metrics_store.scopes(engine)]
-        finally:
-            engine.dispose()
 
     @task
     def compute_scope(job: dict) -> dict:
@@ -50,12 +46,9 @@ def compute_metrics():
         from grassroots import metrics_store, settings, warehouse
 
         current = settings.load()
-        engine = warehouse.connect(current.warehouse_url)
-        try:
+        with warehouse.opened(current.warehouse_url, migrate=False) as engine:  # list_scopes migrated
             headlines = metrics_store.compute_and_store(
                 engine, dt.date.fromisoformat(job["as_of"]), job["scope"], timezone=current.timezone)
-        finally:
-            engine.dispose()
         print(f"{job['scope']} {job['as_of']}: {headlines['week']}")
         return job | {"headlines": headlines}
 

@@ -40,12 +40,8 @@ def send_submission_reminders():
         run_at = context.get("logical_date") or context["dag_run"].run_after
         period_end = dt.date.fromisoformat(chosen) if chosen else pendulum.instance(run_at).in_timezone(
             current.timezone).date()
-        engine = warehouse.connect(current.warehouse_url)
-        try:
-            warehouse.upgrade(engine)
+        with warehouse.opened(current.warehouse_url) as engine:
             return reminders.send_reminders(current, engine, period_end)
-        finally:
-            engine.dispose()
 
     send_reminders()
 

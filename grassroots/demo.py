@@ -14,18 +14,18 @@ import os
 import random
 import re
 import shutil
-import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from grassroots import contract
+from grassroots import clock, contract
 from grassroots.contract import STATUS_RESOLVED
 from grassroots.demo_plan import Case, Plan, expected_figures, plan_for, weekly_figures
+from grassroots.settings import DEFAULT_TIMEZONE
 from grassroots.templates import write_reference_workbook
 
-TIMEZONE = ZoneInfo("Asia/Shanghai")
+TIMEZONE = ZoneInfo(DEFAULT_TIMEZONE)
 REFERENCE_FILE = "_reference/基础数据.xlsx"
 REJECTED_DISTRICT, REJECTED_WEEK = "北仑区", 2  # its week-3 ledger is first sent with mistakes
 DUPLICATE_DISTRICT, DUPLICATE_WEEK = "江北区", 1  # its week-2 ledger is dropped twice
@@ -383,7 +383,7 @@ class _Inbox:
     def settle(self) -> None:
         """Each file gets the time it was dropped (on its as-of date), never later than an hour ago."""
         stamps = [w.dropped_at.timestamp() for w in self.written]
-        shift = max(0.0, max(stamps) - (time.time() - 3600))
+        shift = max(0.0, max(stamps) - (clock.file_system_seconds() - 3600))
         for w, stamp in zip(self.written, stamps, strict=True):
             os.utime(self.root / w.path, (stamp - shift, stamp - shift))
 

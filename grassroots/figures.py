@@ -60,6 +60,8 @@ FIGURES: tuple[Figure, ...] = (
     Figure("visits", "走访次数", "次", better=UP, heading="走访次数（累计）", definition="截至统计日的走访记录条数"),
     Figure("visits_in_period", "走访次数", "次", better=UP, heading="走访次数（本期）",
            definition="走访日期在本统计期内的走访记录条数"),
+    Figure("visits_reported_late", "走访次数", "次", heading="补报走访次数（本期）",
+           definition="本统计期内报送、走访日期在以前统计期的走访记录条数（补报）"),
     Figure("towns_covered", "覆盖街道（镇乡）", better=UP, definition="截至统计日至少走访过一次的街道（镇乡）"),
     Figure("towns_total", "覆盖街道（镇乡）", heading="街道（镇乡）总数", definition="街道（镇乡）总数"),
     Figure("pairs_covered", "包联覆盖率", "家", better=UP, heading="包联已对接单位",

@@ -112,7 +112,7 @@ def _walk(folder, district: str, relative: str, now: float, settings: Settings, 
             continue
         size, mtime = _stat(entry)
         candidate = Candidate(district, str(entry), rel, entry.name, size, mtime)
-        if now - mtime < settings.settle_seconds:
+        if abs(now - mtime) < settings.settle_seconds:  # a share whose clock runs ahead: recent too
             result.settling.append(candidate)
         else:
             result.ready.append(candidate)

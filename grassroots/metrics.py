@@ -20,23 +20,24 @@ from sqlalchemy.engine import Engine
 from grassroots import clock, contract
 from grassroots import figures as catalogue
 from grassroots.metrics_queries import Params, run
+from grassroots.settings import DEFAULT_TIMEZONE
 from grassroots.warehouse import db
 
 CITY = contract.SCOPE_CITY
 PERIODS = ("week", "month")
 REFERENCE_FOLDER = "_reference"
 DUE_SOON_DAYS = 7
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 CASE_COUNTS = (
     "total", "not_started", "in_progress", "substantive", "resolved", "overdue", "due_soon", "open_cases",
     "accountable", "new_in_period", "resolved_in_period",
 )
-VISIT_COUNTS = ("visits", "visits_in_period", "towns_covered", "towns_total", "pairs_covered", "pairs_total")
+VISIT_COUNTS = ("visits", "visits_in_period", "visits_reported_late", "towns_covered", "towns_total", "pairs_covered",
+                "pairs_total")
 FIGURES = (
     "total", "not_started", "in_progress", "substantive", "resolved", "substantive_rate", "resolution_rate",
     "overdue", "due_soon", "accountable", "accountable_rate", "open_cases", "new_in_period", "resolved_in_period",
-    "median_days_to_resolve", "visits", "visits_in_period", "towns_covered", "towns_total", "pairs_covered",
+    "median_days_to_resolve", "visits", "visits_in_period", "visits_reported_late", "towns_covered", "towns_total", "pairs_covered",
     "pairs_total", "units_not_in_contact", "leaders_with_contact", "leaders_with_problem", "leaders_total",
     "leaders_falling_short",
 )

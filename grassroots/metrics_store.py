@@ -1,7 +1,6 @@
 """Computed figures kept per (period, as-of date, scope): what a report said, for the record.
 
-The table, and the indexes the metrics SQL relies on, are defined on the warehouse's `metadata`
-(migrated by the Alembic revision 0002_metric_snapshots). Figures are stored as JSON text;
+The table, and the indexes the metrics SQL relies on, are in grassroots/warehouse/schema.py. Figures are stored as JSON text;
 recomputing a past as-of date gives the same figures (they come from the cases' history), so a
 stored snapshot can always be checked.
 """
@@ -17,27 +16,7 @@ from sqlalchemy.engine import Engine
 
 from grassroots import metrics
 from grassroots.warehouse import db
-from grassroots.warehouse.schema import UTCDateTime, case_history, cases, districts, metadata, utc_now, visits
-
-metric_snapshots = sa.Table(
-    "metric_snapshots", metadata,
-    sa.Column("period", sa.Text, primary_key=True),
-    sa.Column("as_of", sa.Date, primary_key=True),
-    sa.Column("scope", sa.Text, primary_key=True),
-    sa.Column("figures", sa.Text, nullable=False),
-    sa.Column("computed_at", UTCDateTime, nullable=False),
-)
-
-# The indexes the metrics SQL relies on, on the warehouse's tables (created by the same revision).
-METRICS_INDEXES = (
-    sa.Index("ix_cases_as_of", cases.c.as_of),
-    sa.Index("ix_cases_district_as_of", cases.c.district, cases.c.as_of, cases.c.submission_id),
-    sa.Index("ix_cases_lead_leader", cases.c.lead_leader),
-    sa.Index("ix_case_history_lead_leader", case_history.c.lead_leader),
-    sa.Index("ix_visits_unit_town", visits.c.unit, visits.c.town, visits.c.visit_date),
-    sa.Index("ix_visits_town", visits.c.town, visits.c.visit_date),
-    sa.Index("ix_visits_leader_unit", visits.c.leader, visits.c.unit, visits.c.visit_date),
-)
+from grassroots.warehouse.schema import districts, metric_snapshots, utc_now
 
 
 def store(engine: Engine, figures: dict) -> None:

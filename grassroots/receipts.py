@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from grassroots import clock
 from grassroots.findings import Finding
 from grassroots.reader import Submission
+from grassroots.settings import DEFAULT_TIMEZONE
 
 SUFFIX = "_回执.xlsx"
 SUMMARY_TITLE = "回执"
@@ -50,7 +51,7 @@ def receipt_name(original_name: str) -> str:
 
 def write_receipt(original: Path, *, original_name: str, sub: Submission | None, findings: list[Finding],
                   accepted: bool, rows_total: int, rows_accepted: int, district: str, out_dir: Path,
-                  received_at: dt.datetime | None = None, timezone: str = "Asia/Shanghai") -> Path:
+                  received_at: dt.datetime | None = None, timezone: str = DEFAULT_TIMEZONE) -> Path:
     """Write `<out_dir>/<stem>_回执.xlsx` and return its path."""
     import openpyxl
 

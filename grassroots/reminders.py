@@ -19,21 +19,11 @@ from sqlalchemy.engine import Engine
 
 from grassroots import clock
 from grassroots.mail import MailServer
-from grassroots.settings import Settings
+from grassroots.settings import DEFAULT_TIMEZONE, Settings
 from grassroots.warehouse import db
-from grassroots.warehouse.schema import UTCDateTime, metadata, utc_now
+from grassroots.warehouse.schema import reminders_sent, utc_now
 
 log = logging.getLogger(__name__)
-
-reminders_sent = sa.Table(
-    "reminders_sent", metadata,
-    sa.Column("period", sa.Text, primary_key=True),
-    sa.Column("period_end", sa.Date, primary_key=True),
-    sa.Column("district", sa.Text, primary_key=True),
-    sa.Column("email", sa.Text, primary_key=True),
-    sa.Column("message_id", sa.Text, nullable=False),
-    sa.Column("sent_at", UTCDateTime, nullable=False),
-)
 
 PERIOD_LABEL = {"week": "本周", "month": "本月"}
 
@@ -88,7 +78,7 @@ def _cn(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def due(engine: Engine, period_end: dt.date, *, period: str = "week", timezone: str = "Asia/Shanghai") -> list[Reminder]:
+def due(engine: Engine, period_end: dt.date, *, period: str = "week", timezone: str = DEFAULT_TIMEZONE) -> list[Reminder]:
     """The reminders the period calls for: districts without an accepted ledger, with their addresses."""
     from grassroots import metrics, warehouse
 

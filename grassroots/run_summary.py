@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from grassroots import warehouse
 from grassroots.settings import Settings
+from grassroots.warehouse.lifecycle import Fate, fate_label
 
-FATE_LABEL = {"accepted": "已接收", "rejected": "已退回", "pending": "处理中", None: "处理中"}
 FIRST_ERRORS = 5
 
 
@@ -28,19 +28,22 @@ def _file_line(r: dict) -> str:
     as_of = f" 截至 {r['as_of']}" if r["as_of"] else ""
     taken = f" {r['rows_accepted'] or 0}/{r['rows_total'] or 0} 行" if r["rows_total"] is not None else ""
     late = " 逾期报送" if r.get("late") else ""
-    return f"  #{r['id']:<4} {FATE_LABEL.get(r['fate'], r['fate'])} {r['file_name']}{as_of}{taken}{late}"
+    return f"  #{r['id']:<4} {fate_label(r['fate'])} {r['file_name']}{as_of}{taken}{late}"
 
 
 def render(settings: Settings, steps: dict, *, every_file: bool = False) -> str:
     """Per district: files received, accepted and rejected, the cases and visits held, each
     rejection with its reason, first errors and receipt; then this run's counts."""
-    engine = warehouse.connect(settings.warehouse_url)
-    warehouse.upgrade(engine)
+    with warehouse.opened(settings.warehouse_url) as engine:
+        return _render(engine, steps, every_file=every_file)
+
+
+def _render(engine, steps: dict, *, every_file: bool) -> str:
     held = {d["district"]: d for d in warehouse.district_summary(engine)}
     lines = []
     for district, rows in _submissions(engine).items():
-        accepted = [r for r in rows if r["fate"] == "accepted"]
-        rejected = [r for r in rows if r["fate"] == "rejected"]
+        accepted = [r for r in rows if r["fate"] == Fate.ACCEPTED]
+        rejected = [r for r in rows if r["fate"] == Fate.REJECTED]
         read = sum(r["kind"] is not None for r in rows)
         h = held.get(district, {})
         holds = f"；库中问题 {h.get('cases', 0)} 个、走访 {h.get('visits', 0)} 次，最新截至 {h.get('latest_as_of') or '—'}" \
@@ -48,13 +51,13 @@ def render(settings: Settings, steps: dict, *, every_file: bool = False) -> str:
         lines.append(f"{district}：收到 {len(rows)} 个文件，读取 {read} 个，接收 {len(accepted)} 个，退回 {len(rejected)} 个{holds}")
         for r in rows if every_file else rejected:
             lines.append(_file_line(r))
-            if r["fate"] == "rejected":
+            if r["fate"] == Fate.REJECTED:
                 lines.append(f"        原因：{r['reason']}（共 {r['errors'] or 0} 处错误）")
                 errors = [f for f in warehouse.load_findings(engine, r["id"]) if f["severity"] == "error"]
                 for f in errors[:FIRST_ERRORS]:
                     where = "，".join(x for x in (f["sheet"], f"第 {f['row']} 行" if f["row"] else "", f["column_name"]) if x)
                     lines.append(f"          - {where}：{f['reason']}")
-            if r.get("receipt_path") and (every_file or r["fate"] == "rejected"):
+            if r.get("receipt_path") and (every_file or r["fate"] == Fate.REJECTED):
                 lines.append(f"        回执：{r['receipt_path']}")
         if accepted and not every_file:
             newest = max(accepted, key=lambda r: (r["as_of"] or r["received_at"].date(), r["id"]))

@@ -8,11 +8,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from grassroots import metrics, metrics_store, warehouse
-from tests.metrics_samples import D1, D2, D3, HS, JB, ZH, build, build_d1, build_d2, build_d3, jb, merge, reference
+from grassroots import settings as settings_module
+from tests.metrics_samples import (
+    D1,
+    D2,
+    D3,
+    HS,
+    JB,
+    ZH,
+    build,
+    build_d1,
+    build_d2,
+    build_d3,
+    jb,
+    merge,
+    reference,
+    register,
+)
 
 pytest_plugins = ("tests.db_fixtures",)
 
@@ -48,27 +65,27 @@ def short(name, unit, title, *missing) -> dict:
 # (deadline 11-26: overdue). Visits: V1 (市发改委 at 章水镇, sent twice), V2 (市经信局's 王五 at
 # 石碶街道), V3 (市交通局's 赵六 at 石碶街道, in the week).
 CITY_D2 = case_figures(9, 2, 4, 5, 3, 2, 2, 6, 5, 2, 2, 40) | {
-    "visits": 3, "visits_in_period": 1, "towns_covered": 2, "towns_total": 4, "pairs_covered": 2, "pairs_total": 3,
+    "visits": 3, "visits_reported_late": 0, "visits_in_period": 1, "towns_covered": 2, "towns_total": 4, "pairs_covered": 2, "pairs_total": 3,
     "units_not_in_contact": ["市经信局"],
     "leaders_with_contact": 3, "leaders_with_problem": 4, "leaders_total": 5,
     "leaders_falling_short": [short("钱七", "市经信局", "局长", "联系基层"),
                               short("孙八", "市交通局", "副局长", "联系基层", "破解难题")],
 }
 HS_D2 = case_figures(7, 1, 4, 4, 2, 1, 2, 5, 4, 2, 1, 47.5) | {
-    "visits": 3, "visits_in_period": 1, "towns_covered": 2, "towns_total": 2, "pairs_covered": 2, "pairs_total": 2,
+    "visits": 3, "visits_reported_late": 0, "visits_in_period": 1, "towns_covered": 2, "towns_total": 2, "pairs_covered": 2, "pairs_total": 2,
     "units_not_in_contact": [],
     "leaders_with_contact": 2, "leaders_with_problem": 2, "leaders_total": 3,
     "leaders_falling_short": [short("孙八", "市交通局", "副局长", "联系基层", "破解难题")],
 }
 JB_D2 = case_figures(2, 1, 0, 1, 1, 1, 0, 1, 1, 0, 1, 20) | {
-    "visits": 0, "visits_in_period": 0, "towns_covered": 0, "towns_total": 1, "pairs_covered": 0, "pairs_total": 1,
+    "visits": 0, "visits_reported_late": 0, "visits_in_period": 0, "towns_covered": 0, "towns_total": 1, "pairs_covered": 0, "pairs_total": 1,
     "units_not_in_contact": ["市经信局"],
     # 王五 of 市经信局 visited (in 海曙区: it counts wherever); 钱七 leads J1 but visited nobody
     "leaders_with_contact": 1, "leaders_with_problem": 2, "leaders_total": 2,
     "leaders_falling_short": [short("钱七", "市经信局", "局长", "联系基层")],
 }
 ZH_D2 = case_figures(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, None) | {
-    "visits": 0, "visits_in_period": 0, "towns_covered": 0, "towns_total": 1, "pairs_covered": 0, "pairs_total": 0,
+    "visits": 0, "visits_reported_late": 0, "visits_in_period": 0, "towns_covered": 0, "towns_total": 1, "pairs_covered": 0, "pairs_total": 0,
     "units_not_in_contact": [], "leaders_with_contact": 0, "leaders_with_problem": 0, "leaders_total": 0,
     "leaders_falling_short": [],
 }
@@ -77,7 +94,7 @@ ZH_D2 = case_figures(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, None) | {
 # overdue), H5 推进中 without a person. Visits V1, V2 (in the week). 赵六 has not visited yet and
 # 钱七's case J1 is not registered yet.
 CITY_D1 = case_figures(5, 1, 3, 2, 1, 1, 2, 4, 3, 1, 0, 40) | {
-    "visits": 2, "visits_in_period": 1, "towns_covered": 2, "towns_total": 4, "pairs_covered": 1, "pairs_total": 3,
+    "visits": 2, "visits_in_period": 1, "visits_reported_late": 1, "towns_covered": 2, "towns_total": 4, "pairs_covered": 1, "pairs_total": 3,
     "units_not_in_contact": ["市交通局", "市经信局"],
     "leaders_with_contact": 2, "leaders_with_problem": 3, "leaders_total": 5,
     "leaders_falling_short": [short("赵六", "市交通局", "局长", "联系基层"),
@@ -224,6 +241,8 @@ def test_a_past_report_recomputed_later_is_identical(engine):
     assert metrics.compute(engine, D2) == metrics_store.load(engine, "week", D2, CITY) == at_d2
     at_d3 = metrics.compute(engine, D3)
     assert (at_d3["total"], at_d3["resolved"], at_d3["visits"], at_d3["missing_cases"]) == (10, 5, 4, [])
+    # V4 (11-26, in D2's week) first reported with the D3 log: it counts from D3's week, as 补报
+    assert (at_d3["visits_in_period"], at_d3["visits_reported_late"]) == (0, 1)
     assert at_d3["leaders_falling_short"] == [short("钱七", "市经信局", "局长", "联系基层")]
 
 
@@ -239,9 +258,9 @@ def test_submission_figures(city):
     subs = metrics.compute(city, D2)["submissions"]
     assert subs["by_district"] == [
         # 补充2 (local 00:10 on 11-21), the D2 ledger and 补充3 (local 23:30 on 11-27) fall in the week
-        {"district": HS, "received": 3, "accepted": 1, "rejected": 0, "latest_as_of": "2026-11-27"},
-        {"district": JB, "received": 2, "accepted": 1, "rejected": 1, "latest_as_of": "2026-11-27"},
-        {"district": ZH, "received": 0, "accepted": 0, "rejected": 0, "latest_as_of": None},
+        {"district": HS, "received": 3, "accepted": 1, "rejected": 0, "late": 0, "latest_as_of": "2026-11-27"},
+        {"district": JB, "received": 2, "accepted": 1, "rejected": 1, "late": 0, "latest_as_of": "2026-11-27"},
+        {"district": ZH, "received": 0, "accepted": 0, "rejected": 0, "late": 0, "latest_as_of": None},
     ]
     assert (subs["received"], subs["accepted"], subs["rejected"]) == (5, 2, 1)
     assert subs["rows_rejected_by_reason"] == [
@@ -259,6 +278,32 @@ def test_submission_figures(city):
     assert at_d1["districts_not_submitted"] == [JB, ZH]
     assert at_d1["latest_as_of"] == {HS: "2026-11-20", JB: None, ZH: None}
     assert metrics.compute(city, D2, district=JB)["submissions"]["by_district"] == [subs["by_district"][1]]
+
+
+def test_a_file_counts_in_the_week_of_its_as_of_date_and_late_is_its_own_fact(city):
+    """A ledger as of D2 that arrives ten days later counts in D2's week (whenever it is computed),
+    never in the week it arrived, and is flagged late (逾期报送)."""
+    sid = register(city, "镇海区问题清单1127.xlsx", ZH, "2026-12-07T02:00:00", state="done", fate="rejected",
+                   kind="ledger", as_of=D2, late=True)
+    assert sid
+    week = {r["district"]: r for r in metrics.compute(city, D2)["submissions"]["by_district"]}
+    assert (week[ZH]["received"], week[ZH]["rejected"], week[ZH]["late"]) == (1, 1, 1)
+    arrival_week = {r["district"]: r for r in metrics.compute(city, dt.date(2026, 12, 11))["submissions"]["by_district"]}
+    assert (arrival_week[ZH]["received"], arrival_week[ZH]["late"]) == (0, 0)
+    assert metrics.compute(city, D2)["submissions"]["late"] == 1
+
+
+def test_late_is_after_the_first_deadline_on_or_after_the_as_of_date():
+    s = settings_module.load({"GRASSROOTS_SUBMISSION_DEADLINE": "FRI 18:00", "GRASSROOTS_TIMEZONE": "Asia/Shanghai"})
+    zone = ZoneInfo("Asia/Shanghai")
+    # a ledger as of Wednesday 11-25 or Friday 11-27 is due Friday 11-27 18:00; Saturday's the next Friday
+    assert settings_module.deadline_for(dt.date(2026, 11, 25), s.submission_deadline, s.timezone) == \
+        dt.datetime(2026, 11, 27, 18, 0, tzinfo=zone)
+    assert settings_module.deadline_for(dt.date(2026, 11, 28), s.submission_deadline, s.timezone) == \
+        dt.datetime(2026, 12, 4, 18, 0, tzinfo=zone)
+    assert not settings_module.is_late(dt.datetime(2026, 11, 27, 17, 59, tzinfo=zone), dt.date(2026, 11, 27), s)
+    assert settings_module.is_late(dt.datetime(2026, 11, 27, 18, 1, tzinfo=zone), dt.date(2026, 11, 27), s)
+    assert not settings_module.is_late(None, dt.date(2026, 11, 27), s)
 
 
 def test_ties_on_the_same_as_of_date_go_to_the_later_submission(engine):

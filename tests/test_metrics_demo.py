@@ -34,16 +34,29 @@ def test_demo_data_gives_the_report_headline(warehouse_url, home, monkeypatch):
 
     monkeypatch.setenv("GRASSROOTS_WAREHOUSE_URL", warehouse_url)
     current = settings.load()
-    demo.write_demo(Path(current.inbox), final_as_of=FINAL)
+    written = demo.write_demo(Path(current.inbox), final_as_of=FINAL)
     for _ in range(3):  # the reference workbook is merged first: the districts' files wait one pass
         if not ingest.run_once(current)["merge"]["changed"]:
             break
     engine = warehouse.connect(current.warehouse_url)
     try:
         figures = metrics.compute(engine, FINAL, timezone=current.timezone)
+        week_before = metrics.compute(engine, FINAL - dt.timedelta(days=7), timezone=current.timezone)
         _demo_mails_fit(engine, figures, home)
     finally:
         engine.dispose()
+
+    # the footer and 报送情况 count the files of the week by their as-of date, whenever they arrived
+    for figures_of_week in (figures, week_before):
+        end = dt.date.fromisoformat(figures_of_week["as_of"])
+        files = [s for s in written["submissions"] if s["intended"] in ("accepted", "rejected")
+                 and end - dt.timedelta(days=6) <= dt.date.fromisoformat(s["as_of"]) <= end]
+        subs = figures_of_week["submissions"]
+        assert subs["received"] == len(files) > 0
+        assert subs["rejected"] == sum(s["intended"] == "rejected" for s in files)
+        assert subs["districts_not_submitted"] == []
+    beilun = {r["district"]: r for r in week_before["submissions"]["by_district"]}["北仑区"]
+    assert (beilun["rejected"], beilun["accepted"]) == (1, 2)  # the bad 11-20 file, its correction, the visits
 
     assert figures["headline"] == HEADLINE
     expected = expected_figures(plan_for(FINAL, 7))

@@ -215,10 +215,18 @@ def _cards(f: dict, p: dict | None) -> list[dict]:
         card("pairs_covered", label=catalogue.label("pairs_covered"), value=view.percent(pairs_rate), unit="",
              note=f"已对接 {of('pairs_covered', 'pairs_total')}家"),
         card("towns_covered", value=of("towns_covered", "towns_total")),
-        card("visits", note=f"本期 {view.number(f.get('visits_in_period'))}次"),
+        card("visits", note=_visits_note(f)),
         card("leaders_with_contact", value=of("leaders_with_contact", "leaders_total"),
              note=f"{catalogue.label('leaders_with_problem')} {of('leaders_with_problem', 'leaders_total')}人"),
     ]
+
+
+def _visits_note(f: dict) -> str:
+    """本期的走访, and those of earlier periods first reported in this one (补报), so that a reader
+    sees why the total grew by more than this period's visits."""
+    note = f"本期 {view.number(f.get('visits_in_period'))}次"
+    late = int(f.get("visits_reported_late") or 0)
+    return note + (f"，补报走访 {view.number(late)}次" if late else "")
 
 
 def _footnote(figures: dict, is_city: bool) -> list[str]:

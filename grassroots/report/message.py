@@ -22,6 +22,7 @@ from email.utils import make_msgid
 
 from grassroots import clock
 from grassroots.report.build import XLSX_TYPE, Report
+from grassroots.settings import DEFAULT_TIMEZONE
 
 MESSAGE_ID_DOMAIN = "grassroots.report"
 # Headers parsed from source are written out as they are: the attachment's, folded by hand below.
@@ -29,7 +30,7 @@ POLICY = email.policy.default.clone(refold_source="none")
 
 
 def build_message(report: Report, *, sender: str, recipients: Iterable[str] | str,
-                  message_id: str | None = None, timezone: str = "Asia/Shanghai",
+                  message_id: str | None = None, timezone: str = DEFAULT_TIMEZONE,
                   reply_to: str | None = None) -> EmailMessage:
     to = [recipients] if isinstance(recipients, str) else list(recipients)
     msg = EmailMessage(policy=POLICY)

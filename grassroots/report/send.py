@@ -86,7 +86,7 @@ def _history(settings: Settings, engine: Engine, as_of: dt.date, period: str, sc
 
 
 def _snapshots(engine: Engine, period: str, scope: str, first: dt.date, before: dt.date) -> dict[dt.date, dict]:
-    from grassroots.metrics_store import metric_snapshots as t
+    from grassroots.warehouse.schema import metric_snapshots as t
 
     query = sa.select(t.c.as_of, t.c.figures).where(
         t.c.period == period, t.c.scope == scope, t.c.as_of >= first, t.c.as_of < before)
