@@ -27,7 +27,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from grassroots import contract, demo_city, metrics, warehouse
+from grassroots import contract, metrics, warehouse
+from grassroots.demo import city as demo_city
 from grassroots.warehouse.schema import CASE_FIELDS
 
 PG_ADMIN_URL = os.environ.get("GRASSROOTS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

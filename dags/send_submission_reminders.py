@@ -32,7 +32,8 @@ def send_submission_reminders():
     def send_reminders() -> dict:
         import datetime as dt
 
-        from grassroots import reminders, settings, warehouse
+        from grassroots import settings, warehouse
+        from grassroots.mail import reminders
 
         context = get_current_context()
         current = settings.load()

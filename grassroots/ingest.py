@@ -22,9 +22,10 @@ from dataclasses import asdict
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from grassroots import archive, clock, contract, inbox, staging, warehouse
+from grassroots import clock, contract, warehouse
 from grassroots import settings as settings_module
 from grassroots.findings import Finding, Unreadable, finding
+from grassroots.intake import archive, handoff, inbox
 from grassroots.reference import Reference
 from grassroots.settings import Settings
 from grassroots.warehouse.lifecycle import Fate, State
@@ -140,7 +141,7 @@ def _arrival_date(row: dict, settings: Settings) -> dt.date:
 @_step
 def read_submissions(settings: Settings) -> dict:
     """Read every received file into staged canonical tables, or reject it with the reason."""
-    from grassroots import reader
+    from grassroots.intake import reader
 
     engine = _engine(settings)
     done, rejected = [], []
@@ -169,7 +170,7 @@ def read_submissions(settings: Settings) -> dict:
         if kind != contract.REFERENCE and as_of is None:
             as_of, source = _arrival_date(row, settings), "arrival"
         sub.as_of, sub.as_of_source = as_of, source
-        staging.save(sub, staging.folder(settings, sid))
+        handoff.save(sub, handoff.folder(settings, sid))
         warehouse.update_submission(
             engine, sid, state=READ, kind=kind, as_of=as_of, as_of_source=source,
             late=settings_module.is_late(row["received_at"], as_of, settings),
@@ -191,7 +192,7 @@ def validate_submissions(settings: Settings) -> dict:
     for row in _order(warehouse.submissions_in_state(engine, READ)):
         sid = row["id"]
         try:
-            sub = staging.load(staging.folder(settings, sid))
+            sub = handoff.load(handoff.folder(settings, sid))
             if row["district"] == inbox.REFERENCE_FOLDER:
                 ref, findings = validation.validate_reference({t.sheet: t for t in sub.tables},
                                                               datadocs_dir=settings.datadocs)
@@ -232,7 +233,7 @@ def _validated_reference(engine, settings: Settings) -> Reference | None:
     if not rows:
         return None
     newest = max(rows, key=lambda r: r["id"])
-    sub = staging.load(staging.folder(settings, newest["id"]))
+    sub = handoff.load(handoff.folder(settings, newest["id"]))
     return Reference.from_tables({t.sheet: t.values for t in sub.tables})
 
 
@@ -245,7 +246,7 @@ def merge_submissions(settings: Settings) -> dict:
     merged, changed = [], False
     for row in _order(warehouse.submissions_in_state(engine, VALIDATED)):
         sid = row["id"]
-        sub = staging.load(staging.folder(settings, sid))
+        sub = handoff.load(handoff.folder(settings, sid))
         if row["district"] == inbox.REFERENCE_FOLDER:
             reference = Reference.from_tables({t.sheet: t.values for t in sub.tables})
             warehouse.replace_reference(engine, reference)
@@ -272,15 +273,15 @@ def merge_submissions(settings: Settings) -> dict:
 @_step
 def write_receipts(settings: Settings) -> dict:
     """Put a receipt (回执) into the district's folder for every finished submission."""
-    from grassroots import receipts
+    from grassroots.validation import receipts
 
     engine = _engine(settings)
     written = []
     rows = warehouse.submissions_in_state(engine, MERGED) + warehouse.submissions_in_state(engine, REJECTED)
     for row in _order(rows):
         sid = row["id"]
-        folder = staging.folder(settings, sid)
-        sub = staging.load(folder) if (folder / "submission.json").exists() else None
+        folder = handoff.folder(settings, sid)
+        sub = handoff.load(folder) if (folder / "submission.json").exists() else None
         findings = warehouse.submission_findings(engine, sid)
         with tempfile.TemporaryDirectory() as tmp:
             local = receipts.write_receipt(
@@ -294,7 +295,7 @@ def write_receipts(settings: Settings) -> dict:
             with local.open("rb") as src, destination.open("wb") as dst:
                 shutil.copyfileobj(src, dst)
         warehouse.update_submission(engine, sid, state=DONE, receipt_path=str(destination))
-        staging.discard(settings, sid)
+        handoff.discard(settings, sid)
         written.append(sid)
     return {"receipts": written}
 

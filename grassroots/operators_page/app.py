@@ -20,8 +20,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from grassroots import clock, contract, inbox, metrics, warehouse
+from grassroots import clock, contract, metrics, warehouse
 from grassroots import settings as settings_module
+from grassroots.intake import inbox
 from grassroots.operators_page import files, queries
 from grassroots.operators_page.auth import LoginRequired, on_login_required, require_login, wants_json
 from grassroots.settings import Settings

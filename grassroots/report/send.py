@@ -48,14 +48,15 @@ class ReportNotSent(RuntimeError):
 def report_for(settings: Settings, engine: Engine, as_of: dt.date, period: str, scope: str) -> Report:
     """Compute the scope's figures (and the previous period's) and build its report; the figures
     are kept in metric_snapshots as what the report said."""
-    from grassroots import metrics, metrics_store
+    from grassroots import metrics
+    from grassroots.metrics import snapshots
 
     district = None if scope == view.CITY else scope
     figures = metrics.compute(engine, as_of, period=period, district=district, timezone=settings.timezone)
     previous = metrics.compute(engine, metrics.previous_as_of(as_of, period), period=period, district=district,
                                timezone=settings.timezone)
-    metrics_store.store(engine, figures)
-    metrics_store.store(engine, previous)
+    snapshots.store(engine, figures)
+    snapshots.store(engine, previous)
     history = _history(settings, engine, as_of, period, scope, previous)
     return build_report(figures, previous, period=period, scope=scope, history=history,
                         reply_to=settings.reply_to or None)
@@ -65,7 +66,8 @@ def _history(settings: Settings, engine: Engine, as_of: dt.date, period: str, sc
              previous: dict) -> list[dict]:
     """The figures at the period ends before `as_of` for the trend chart: stored snapshots where
     there are, else computed once and stored; periods before the first case are left out."""
-    from grassroots import metrics, metrics_store
+    from grassroots import metrics
+    from grassroots.metrics import snapshots
 
     dates = [metrics.previous_as_of(as_of, period)]
     while len(dates) < TREND_POINTS.get(period, 8) - 1:
@@ -78,7 +80,7 @@ def _history(settings: Settings, engine: Engine, as_of: dt.date, period: str, sc
         if figures is None:
             figures = metrics.compute(engine, day, period=period, district=None if scope == view.CITY else scope,
                                       timezone=settings.timezone)
-            metrics_store.store(engine, figures)
+            snapshots.store(engine, figures)
         points.append(figures)
     while points and not points[0].get("total"):
         points.pop(0)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grassroots import figures
+from grassroots import contract, figures
 
-CITY = "全市"
+CITY = contract.SCOPE_CITY
 PERIOD_NAMES = {"week": "周报", "month": "月报"}
 PREVIOUS_NAMES = {"week": "上周", "month": "上月"}
 OVERDUE_IN_MAIL = 20

@@ -210,7 +210,7 @@ def _value(value, kind: str):
 
 def _put(cell, value) -> None:
     """Write a cell; None stays an empty cell."""
-    from grassroots.receipts import put
+    from grassroots.validation.receipts import put
 
     if value is not None:
         put(cell, value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from grassroots import contract
 from grassroots.warehouse import db
 from grassroots.warehouse.schema import cases
 
@@ -22,6 +23,6 @@ def ledger_state(engine: Engine, district: str) -> dict[str, dict]:
 def district_summary(engine: Engine) -> list[dict]:
     """Per district: cases, visits, accepted and rejected submissions, newest ledger's as-of date."""
     with db.read_connection(engine) as conn:
-        rows = db.run_sql(conn, "select_district_summary", {"reference": "_reference"}, dates=("latest_as_of",),
+        rows = db.run_sql(conn, "select_district_summary", {"reference": contract.REFERENCE_FOLDER}, dates=("latest_as_of",),
                           counts=("cases", "visits", "submissions_accepted", "submissions_rejected"))
     return sorted(rows, key=lambda r: r["district"])

@@ -239,7 +239,7 @@ metric_snapshots = sa.Table(
     sa.Column("figures", Text, nullable=False),
     sa.Column("computed_at", UTCDateTime, nullable=False),
 )
-"""The figures a report said, per (period, as-of date, scope), as JSON text (grassroots.metrics_store)."""
+"""The figures a report said, per (period, as-of date, scope), as JSON text (grassroots.metrics.snapshots)."""
 
 sent_reports = sa.Table(
     "sent_reports", metadata,
