@@ -58,6 +58,9 @@ class Settings:
     """GRASSROOTS_RECEIPT_MAIL: which receipts are mailed to the district's contacts: rejected | all | none."""
     contact: str = ""
     """GRASSROOTS_CONTACT: who the districts ask (name, phone, mail), printed in the templates' 填表说明."""
+    reply_to: str = ""
+    """GRASSROOTS_REPLY_TO: the office that runs the campaign, the report mail's Reply-To and the
+    contact its last line names ('基层走访工作专班 <office@example.gov.cn>'); empty: none."""
 
     @property
     def store(self):
@@ -125,6 +128,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         submission_deadline=env.get("GRASSROOTS_SUBMISSION_DEADLINE") or "FRI 18:00",
         receipt_mail=_choice(env, "GRASSROOTS_RECEIPT_MAIL", ("rejected", "all", "none")),
         contact=(env.get("GRASSROOTS_CONTACT") or "").strip(),
+        reply_to=(env.get("GRASSROOTS_REPLY_TO") or "").strip(),
     )
 
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
 from grassroots import clock, contract
+from grassroots import figures as catalogue
 from grassroots.metrics.queries import Params, run
 from grassroots.settings import DEFAULT_TIMEZONE
 from grassroots.warehouse import db
@@ -74,15 +74,8 @@ def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 3) if whole else None
 
 
-def percent(value: float | None) -> str:
-    """0.595 -> '59.5%' (one decimal, halves up); None -> '—'."""
-    if value is None:
-        return "—"
-    return f"{(Decimal(str(value)) * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
-
-
-def chinese_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+percent = catalogue.percent  # 0.595 -> '59.5%'
+chinese_date = catalogue.chinese_date  # 2026年11月27日
 
 
 def today(timezone: str = DEFAULT_TIMEZONE) -> dt.date:
@@ -130,8 +123,9 @@ def compute(engine: Engine, as_of: dt.date, *, period: str = "week", district: s
         "period_start": start.isoformat(),
         "scope": scope,
         "headline": headline(figures, as_of, scope, others_accountable=headline_counts.get("others_accountable", 0)),
-        "breakdowns": _breakdowns(cases, days, district_names),
+        "breakdowns": _placed(_breakdowns(cases, days, district_names), rows["towns"]),
         "overdue_cases": _overdue(rows["overdue"], as_of),
+        "due_soon_cases": _due_soon(rows["due_soon"], as_of),
         "missing_cases": _missing(rows["missing"]),
         "submissions": _submissions(rows["submissions"], rows["rejected"], district_names),
         "districts": {name: figures_of(name) for name in district_names} if scope == CITY else {},
@@ -154,6 +148,8 @@ def _query(engine: Engine, params: Params) -> dict[str, list[dict]]:
                 "resolution": run(conn, "select_resolution_dates", params, dates=("reported_on", "resolved_on"),
                                   counts=("cases",)),
                 "overdue": run(conn, "select_overdue_cases", params, dates=("deadline",)),
+                "due_soon": run(conn, "select_due_soon_cases", params, dates=("deadline",)),
+                "towns": run(conn, "select_town_pairings", params),
                 "missing": run(conn, "select_missing_cases", params,
                                dates=("last_listed_as_of", "latest_ledger_as_of")),
                 "visits": run(conn, "select_visit_figures", params, counts=VISIT_COUNTS),
@@ -261,6 +257,31 @@ def _overdue(rows: list[dict], as_of: dt.date) -> list[dict]:
     return sorted(out, key=lambda r: (-r["days_overdue"], r["district"], r["case_id"]))
 
 
+def _due_soon(rows: list[dict], as_of: dt.date) -> list[dict]:
+    out = [
+        {"district": r["district"], "case_id": r["case_id"], "title": r["title"], "town": r["town"],
+         "responsible_unit": r["responsible_unit"], "responsible_person": r["responsible_person"],
+         "lead_leader": r["lead_leader"], "status": r["status"], "deadline": r["deadline"].isoformat(),
+         "days_left": (r["deadline"] - as_of).days}
+        for r in rows
+    ]
+    return sorted(out, key=lambda r: (r["days_left"], r["district"], r["case_id"]))
+
+
+def _placed(breakdowns: dict[str, list[dict]], towns: list[dict]) -> dict[str, list[dict]]:
+    """Each town row with its district, each paired unit row with its town(s) (reference data)."""
+    district_of = {r["town"]: r["district"] for r in towns}
+    towns_of: dict[str, list[str]] = defaultdict(list)
+    for r in sorted(towns, key=lambda r: r["town"]):
+        if r["unit"]:
+            towns_of[r["unit"]].append(r["town"])
+    breakdowns["by_town"] = [{"key": r["key"], "district": district_of.get(r["key"])} | r
+                             for r in breakdowns["by_town"]]
+    breakdowns["by_paired_unit"] = [{"key": r["key"], "town": "、".join(towns_of.get(r["key"], [])) or None} | r
+                                    for r in breakdowns["by_paired_unit"]]
+    return breakdowns
+
+
 def _missing(rows: list[dict]) -> list[dict]:
     out = [
         {"district": r["district"], "case_id": r["case_id"], "title": r["title"], "status": r["status"],
@@ -334,3 +355,45 @@ def headline(figures: dict, as_of: dt.date, scope: str = CITY, *, others_account
         elif others and others_accountable is not None:
             parts.append(f"其余{others}个问题中已有{others_accountable}个明确责任单位、责任人员和完成时限")
     return "，".join(parts) + "。"
+
+
+BEHIND_POINTS = 10  # a district (town) this many points below its scope's rate is named as behind
+BEHIND_NAMED = 3
+
+
+def behind(figures: dict) -> tuple[list[dict], int]:
+    """The districts (in a district's figures, the towns) whose substantive-progress rate is at
+    least BEHIND_POINTS below the scope's, lowest first: the first BEHIND_NAMED, and how many."""
+    key = "by_district" if figures.get("scope", CITY) == CITY else "by_town"
+    rows = [r for r in (figures.get("breakdowns") or {}).get(key) or [] if r.get("total") and r.get("key")]
+    whole = figures.get("substantive_rate")
+    if whole is None:
+        return [], 0
+    late = [r for r in rows if (r.get("substantive_rate") or 0) * 100 <= whole * 100 - BEHIND_POINTS]
+    late.sort(key=lambda r: (r.get("substantive_rate") or 0, -(r.get("total") or 0)))
+    return late[:BEHIND_NAMED], len(late)
+
+
+def attention(figures: dict, previous: dict | None, *, period: str = "week") -> str:
+    """The headline's second sentence: what needs attention, from the figures (overdue and its
+    change, due within 7 days, the districts or towns furthest behind)."""
+    since = {"week": "上周", "month": "上月"}.get(period, "上期")
+    overdue, parts = figures.get("overdue") or 0, []
+    before = None if previous is None else previous.get("overdue")
+    if not overdue:
+        parts.append(f"逾期未办结问题已清零（{since}{before}个）" if before else "没有逾期未办结的问题")
+    else:
+        diff = None if before is None else overdue - before
+        change = ("" if diff is None else f"，比{since}增加{diff}个" if diff > 0
+                  else f"，比{since}减少{-diff}个" if diff < 0 else f"，与{since}持平")
+        parts.append(f"逾期未办结问题{overdue}个{change}")
+    due_soon = figures.get("due_soon") or 0
+    parts.append(f"另有{due_soon}个问题将在7日内到期" if due_soon else "7日内没有到期的问题")
+    named, count = behind(figures)
+    if named:
+        where = "区县" if figures.get("scope", CITY) == CITY else "街道（镇乡）"
+        listed = "、".join(f"{r['key']}（{percent(r.get('substantive_rate'))}）" for r in named)
+        more = f"等{count}个{where}" if count > len(named) else ""
+        parts.append(f"实质性进展率明显低于{CITY if where == '区县' else '本区县'}"
+                     f"（{percent(figures.get('substantive_rate'))}）的{where}：{listed}{more}")
+    return "需要关注：" + "；".join(parts) + "。"

@@ -6,20 +6,17 @@ import datetime as dt
 import json
 import unicodedata
 
+from grassroots import figures as catalogue
 from grassroots import metrics
 from grassroots.settings import Settings
 
-CASE_ROWS = (
-    ("total", "累计梳理问题"), ("not_started", "未启动"), ("in_progress", "推进中"),
-    ("substantive", "取得实质性进展"), ("resolved", "已办结（销号）"), ("substantive_rate", "实质性进展率"),
-    ("resolution_rate", "办结率"), ("overdue", "逾期未办结"), ("due_soon", "临期（7日内）"),
-    ("accountable", "责任落实"), ("new_in_period", "本期新增"), ("resolved_in_period", "本期办结"),
-    ("median_days_to_resolve", "平均办结用时（中位数）"),
-)
+CASE_ROWS = tuple((name, catalogue.label(name)) for name in (
+    "total", "not_started", "in_progress", "substantive", "resolved", "substantive_rate", "resolution_rate",
+    "overdue", "due_soon", "accountable", "new_in_period", "resolved_in_period", "median_days_to_resolve"))
 DISTRICT_COLUMNS = (
     ("total", "累计问题"), ("substantive", "实质性进展"), ("substantive_rate", "进展率"), ("resolved", "已办结"),
     ("overdue", "逾期"), ("visits", "走访次数"), ("pairs_covered", "包联覆盖"),
-)
+)  # short headers: a terminal table's columns are 12 wide
 OVERDUE_SHOWN = 20
 
 

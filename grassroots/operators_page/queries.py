@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from grassroots import contract
+from grassroots import figures as catalogue
 from grassroots.metrics import DUE_SOON_DAYS, period_start
 from grassroots.warehouse import db
 
@@ -20,21 +21,15 @@ CITY = contract.SCOPE_CITY
 FINDINGS_SHOWN = 500
 
 FIGURES = {
-    "total": "累计梳理问题",
-    "not_started": "未启动",
-    "in_progress": "推进中",
-    "substantive": "取得实质性进展",
-    "resolved": "已办结（销号）",
-    "overdue": "逾期未办结",
-    "due_soon": "临期（7日内）",
-    "open_cases": "未办结",
-    "accountable": "责任落实",
+    **{name: catalogue.title(name) for name in (
+        "total", "not_started", "in_progress", "substantive", "resolved", "overdue", "due_soon", "open_cases",
+        "accountable")},
     "not_accountable": "责任未落实",
-    "new_in_period": "本期新增",
-    "resolved_in_period": "本期办结",
+    **{name: catalogue.title(name) for name in ("new_in_period", "resolved_in_period")},
     "missing": "最新台账未列出",
 }
-"""The figures an operator can drill down from (metrics.md names), with their Chinese labels."""
+"""The figures an operator can drill down from (metrics.md names, labels from grassroots.figures),
+and two of the page's own: open cases lacking an owner, cases the newest ledger no longer lists."""
 
 _DATES = ("as_of", "reported_on", "deadline", "resolved_on", "first_as_of", "missing_since",
           "last_listed_as_of", "latest_ledger_as_of")

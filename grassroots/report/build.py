@@ -64,17 +64,18 @@ def _environment(autoescape: bool):
 
 
 def build_report(figures: dict, previous: dict | None, *, period: str, scope: str,
-                 history: list[dict] | None = None) -> Report:
+                 history: list[dict] | None = None, reply_to: str | None = None) -> Report:
     """The report for `scope` ('全市' or a district) over `period` ('week' | 'month').
 
     `previous` are the figures of the period before (None for the first report); `history`, when
-    given, the earlier report dates' figures for the trend chart (else previous and current)."""
+    given, the earlier report dates' figures for the trend chart (else previous and current);
+    `reply_to`, the office readers write to (named in the mail's last line)."""
     from grassroots.report import charts
 
-    context = _context(figures, previous, period=period, scope=scope)
+    context = _context(figures, previous, period=period, scope=scope, reply_to=reply_to)
     images = {
         TREND_CID: charts.trend_chart(_trend_points(figures, previous, history),
-                                      title=f"取得实质性进展的问题（按{'周' if period == 'week' else '月'}）"),
+                                      title=f"累计梳理问题与取得实质性进展的问题（按{'周' if period == 'week' else '月'}）"),
         STATUS_CID: charts.status_chart(context["table"]["rows"],
                                         title=f"{context['table']['key_label']}问题办理状态"),
     }
@@ -83,43 +84,102 @@ def build_report(figures: dict, previous: dict | None, *, period: str, scope: st
     as_of = view.as_date(figures.get("as_of"))
     return Report(
         scope=scope, period=period, as_of=as_of, subject=subject,
-        html=_environment(True).get_template("summary.html.j2").render(context),
+        html=inline_css(_environment(True).get_template("summary.html.j2").render(context)),
         text=_environment(False).get_template("summary.txt.j2").render(context),
-        attachment=build_workbook(figures, previous, title=subject.removeprefix("【基层走访】")),
+        attachment=build_workbook(figures, previous, title=subject.removeprefix("【基层走访】"),
+                                  attention=context["attention"]),
         attachment_name=f"基层走访{scope}{view.period_name(period)}_{as_of.isoformat()}.xlsx",
         images=images,
     )
 
 
-def _context(figures: dict, previous: dict | None, *, period: str, scope: str) -> dict:
+def inline_css(html: str) -> str:
+    """Every rule of the template's <style> written into the elements' style="" (css_inline), for
+    clients that drop <style>; only the @media rules stay there for the clients that read them."""
+    import css_inline
+
+    return css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False).inline(html).rstrip("\n") + "\n"
+
+
+def _context(figures: dict, previous: dict | None, *, period: str, scope: str, reply_to: str | None = None) -> dict:
+    from grassroots import metrics
+
     prev = previous or {}
     is_city = scope == view.CITY
     key = "by_district" if is_city else "by_town"
     prev_rows = {r.get("key"): r for r in (prev.get("breakdowns") or {}).get(key) or []}
+    behind_all = _behind_keys(figures, scope)
     rows = []
     for r in (figures.get("breakdowns") or {}).get(key) or []:
         # a row the previous period lacks had no cases then
         before = (prev_rows.get(r.get("key")) or {}).get("substantive", 0) if previous is not None else None
-        rows.append(dict(r, key=r.get("key") or "（未填写）",
+        rows.append(dict(r, key=r.get("key") or "（未填写）", behind=r.get("key") in behind_all,
                          substantive_change=view.change("substantive", r.get("substantive"), before)))
     overdue = list(figures.get("overdue_cases") or [])
+    due_soon = list(figures.get("due_soon_cases") or [])
     leaders = [dict(r, missing_text=view.missing_text(r.get("missing"))) for r in figures.get("leaders_falling_short") or []]
+    # a district's 督办清单 lists every case; the city's mail the first ones (all in the attachment)
+    overdue_limit = view.OVERDUE_IN_MAIL if is_city else max(len(overdue), 1)
+    due_soon_limit = view.DUE_SOON_IN_MAIL if is_city else max(len(due_soon), 1)
     return {
         "scope": scope, "is_city": is_city, "period": period, "period_name": view.period_name(period),
         "since": "较" + view.PREVIOUS_NAMES.get(period, "上期"), "has_previous": previous is not None,
         "as_of": view.as_date(figures.get("as_of")), "period_start": view.as_date(figures.get("period_start")),
         "previous_as_of": view.as_date(prev.get("as_of")),
-        "headline": figures.get("headline") or "", "cards": _cards(figures, previous),
+        "headline": figures.get("headline") or "",
+        "attention": metrics.attention(dict(figures, scope=scope), previous, period=period),
+        "reconcile": _reconcile(figures),
+        "cards": _cards(figures, previous),
         "table": {"key_label": "各区县" if is_city else "各街道（镇乡）", "key_header": "区县" if is_city else "街道（镇乡）",
-                  "rows": rows, "totals": figures},
+                  "rows": rows, "totals": figures, "behind": bool(behind_all), "behind_points": metrics.BEHIND_POINTS},
         "overdue": {"count": figures.get("overdue") if figures.get("overdue") is not None else len(overdue),
-                    "listed": len(overdue), "rows": overdue[:view.OVERDUE_IN_MAIL], "limit": view.OVERDUE_IN_MAIL},
+                    "listed": len(overdue), "rows": overdue[:overdue_limit], "limit": overdue_limit},
+        "due_soon": {"count": figures.get("due_soon") if figures.get("due_soon") is not None else len(due_soon),
+                     "listed": len(due_soon), "rows": due_soon[:due_soon_limit], "limit": due_soon_limit},
         "units_not_in_contact": list(figures.get("units_not_in_contact") or []),
         "pairs_total": figures.get("pairs_total"),
         "leaders": {"rows": leaders[:view.LEADERS_IN_MAIL], "count": len(leaders), "limit": view.LEADERS_IN_MAIL,
                     "total": figures.get("leaders_total")},
         "footnote": _footnote(figures, is_city),
+        "contact_line": contact_line(reply_to),
     }
+
+
+def _behind_keys(figures: dict, scope: str) -> set:
+    from grassroots import metrics
+
+    named, count = metrics.behind(dict(figures, scope=scope))
+    if count <= len(named):
+        return {r.get("key") for r in named}
+    # every row behind, not only the ones the headline names
+    key = "by_district" if scope == view.CITY else "by_town"
+    rows = (figures.get("breakdowns") or {}).get(key) or []
+    whole = figures.get("substantive_rate") or 0
+    return {r.get("key") for r in rows if r.get("total")
+            and (r.get("substantive_rate") or 0) * 100 <= whole * 100 - metrics.BEHIND_POINTS}
+
+
+def _reconcile(f: dict) -> str:
+    """How the headline's 'other' cases and the open cases add up, in words."""
+    total, substantive, resolved = f.get("total") or 0, f.get("substantive") or 0, f.get("resolved") or 0
+    if not total:
+        return ""
+    others, substantive_open = total - substantive, substantive - resolved
+    return (f"累计{total}个问题＝已办结{resolved}个＋取得实质性进展尚未办结{substantive_open}个＋"
+            f"尚未取得实质性进展{others}个（即上文“其余{others}个”）；后两类合计{substantive_open + others}个，"
+            f"即下文的“未办结问题”。")
+
+
+def contact_line(reply_to: str | None) -> str:
+    """The mail's last line: who made it, and whom to write to instead of the sending address."""
+    from email.utils import parseaddr
+
+    made = "本邮件由基层走访问题清单数据平台根据各区县报送的问题清单和走访记录自动生成。"
+    name, address = parseaddr(reply_to or "")
+    if not address:
+        return made + "如有疑问或需更正数据，请联系本区县报送问题清单的联络员。"
+    who = f"{name}（{address}）" if name else address
+    return made + f"如有疑问或需更正数据，请直接回复本邮件，回复将发给{who}。"
 
 
 def _card(label: str, name: str, figures: dict, previous: dict | None, *, value=None, unit: str = "",
@@ -139,34 +199,35 @@ def _card(label: str, name: str, figures: dict, previous: dict | None, *, value=
     return card
 
 
-def _cards(f: dict, p: dict | None) -> list[list[dict]]:
-    """The headline figures as three rows of four cards, each with its change since last time."""
+def _cards(f: dict, p: dict | None) -> list[dict]:
+    """The headline figures as twelve cards (the spec's labels), each with its change since last time."""
+    from grassroots import figures as catalogue
+    from grassroots import metrics
+
     def of(name: str, total: str) -> str:
         return f"{view.number(f.get(name))}/{view.number(f.get(total))}"
 
+    def card(name: str, **kw) -> dict:
+        fig = catalogue.figure(name)
+        return _card(kw.pop("label", fig.label), name, f, p, unit=kw.pop("unit", fig.unit), **kw)
+
+    pairs_rate = metrics.rate(f.get("pairs_covered") or 0, f.get("pairs_total") or 0)
     return [
-        [
-            _card("累计梳理问题", "total", f, p, unit="个"),
-            _card("取得实质性进展", "substantive", f, p, unit="个",
-                  rate=("占比", "substantive_rate")),
-            _card("已办结（销号）", "resolved", f, p, unit="个", rate=("办结率", "resolution_rate")),
-            _card("逾期未办结", "overdue", f, p, unit="个", note=f"7日内到期 {view.number(f.get('due_soon'))}个"),
-        ],
-        [
-            _card("本期新增问题", "new_in_period", f, p, unit="个"),
-            _card("本期办结问题", "resolved_in_period", f, p, unit="个"),
-            _card("责任落实", "accountable_rate", f, p,
-                  note=f"未办结问题中{of('accountable', 'open_cases')}个已明确责任单位、责任人和完成时限"),
-            _card("办结用时（中位数）", "median_days_to_resolve", f, p,
-                  value=view.number(f.get("median_days_to_resolve")), unit="天"),
-        ],
-        [
-            _card("包联单位已对接", "pairs_covered", f, p, value=of("pairs_covered", "pairs_total"), unit="家"),
-            _card("走访覆盖街道（镇乡）", "towns_covered", f, p, value=of("towns_covered", "towns_total"), unit="个"),
-            _card("累计走访", "visits", f, p, unit="次", note=_visits_note(f)),
-            _card("领导干部联系基层", "leaders_with_contact", f, p, value=of("leaders_with_contact", "leaders_total"),
-                  unit="人", note=f"领衔破解难题 {of('leaders_with_problem', 'leaders_total')}人"),
-        ],
+        card("total"),
+        card("substantive", rate=(catalogue.label("substantive_rate"), "substantive_rate")),
+        card("resolved", rate=(catalogue.label("resolution_rate"), "resolution_rate")),
+        card("overdue", note=f"{catalogue.label('due_soon')} {view.number(f.get('due_soon'))}个"),
+        card("new_in_period"),
+        card("resolved_in_period"),
+        card("accountable", value=of("accountable", "open_cases"),
+             note=f"占未办结问题 {view.percent(f.get('accountable_rate'))}"),
+        card("median_days_to_resolve", value=view.number(f.get("median_days_to_resolve"))),
+        card("pairs_covered", label=catalogue.label("pairs_covered"), value=view.percent(pairs_rate), unit="",
+             note=f"已对接 {of('pairs_covered', 'pairs_total')}家"),
+        card("towns_covered", value=of("towns_covered", "towns_total")),
+        card("visits", note=_visits_note(f)),
+        card("leaders_with_contact", value=of("leaders_with_contact", "leaders_total"),
+             note=f"{catalogue.label('leaders_with_problem')} {of('leaders_with_problem', 'leaders_total')}人"),
     ]
 
 
@@ -209,7 +270,7 @@ def _footnote(figures: dict, is_city: bool) -> list[str]:
     gone = figures.get("missing_cases") or []
     if gone:
         lines.append(f"另有{len(gone)}个问题在所属区县最新清单中未再列出，按其最后一次报送的状态计入。")
-    lines.append("完整数据（各项指标、分街道/来源/领域统计、逾期问题全表）见附件。")
+    lines.append("完整数据（各项指标及说明、分区县/街道/包联单位/责任单位/来源/领域统计、逾期和临期问题全表）见附件。")
     return lines
 
 

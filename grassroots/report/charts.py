@@ -28,7 +28,8 @@ FONT_FILES = (  # where Debian's CJK font packages put them
 )
 WIDTH_IN = 6.8  # inches; at DPI this is twice the 680 px the mail shows, so it stays sharp
 DPI = 200
-STATUS_COLORS = {"未启动": "#c4ccd6", "推进中": "#f0b64a", "取得实质性进展": "#4a8fd9", "已办结": "#2e9e5b"}
+SUBSTANTIVE_OPEN, RESOLVED = "取得实质性进展（未办结）", "已办结（销号）"
+STATUS_COLORS = {"未启动": "#c4ccd6", "推进中": "#f0b64a", SUBSTANTIVE_OPEN: "#4a8fd9", RESOLVED: "#2e9e5b"}
 INK, GRID = "#2b3a4a", "#e3e8ee"
 
 
@@ -118,8 +119,8 @@ def status_chart(rows: list[dict], *, title: str) -> bytes:
             substantive_open = (r.get("substantive") or 0) - (r.get("resolved") or 0)
             segments["未启动"].append(r.get("not_started") or 0)
             segments["推进中"].append(max((r.get("in_progress") or 0) - substantive_open, 0))
-            segments["取得实质性进展"].append(max(substantive_open, 0))
-            segments["已办结"].append(r.get("resolved") or 0)
+            segments[SUBSTANTIVE_OPEN].append(max(substantive_open, 0))
+            segments[RESOLVED].append(r.get("resolved") or 0)
         left = [0] * len(names)
         for status, values in segments.items():
             ax.barh(ys, values, left=left, color=STATUS_COLORS[status], label=status, height=0.62,
@@ -136,7 +137,7 @@ def status_chart(rows: list[dict], *, title: str) -> bytes:
         ax.set_axisbelow(True)
         ax.set_title(title, loc="left", fontsize=11.5, color=INK, fontweight="bold", pad=26)
         ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=4, frameon=False, fontsize=8.5,
-                  handlelength=1.2, columnspacing=1.4, borderaxespad=0.2)
+                  handlelength=1.2, columnspacing=1.0, borderaxespad=0.2)
         return _png(fig)
 
 
@@ -153,7 +154,7 @@ def trend_chart(points: list[dict], *, title: str) -> bytes:
         substantive = [p.get("substantive") or 0 for p in points]
         width = 0.36
         ax.bar([x - width / 2 for x in xs], totals, width, color="#c9d9ec", label="累计梳理问题")
-        ax.bar([x + width / 2 for x in xs], substantive, width, color="#4a8fd9", label="取得实质性进展")
+        ax.bar([x + width / 2 for x in xs], substantive, width, color="#4a8fd9", label="取得实质性进展（含已办结）")
         top = max(totals or [1]) or 1
         for x, p, s in zip(xs, points, substantive, strict=True):
             ax.text(x + width / 2, s + top * 0.02, view.percent(p.get("substantive_rate")), ha="center",

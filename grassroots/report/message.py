@@ -12,7 +12,12 @@
 
 from __future__ import annotations
 
+import base64
+import email
+import email.policy
+import urllib.parse
 from collections.abc import Iterable
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -21,18 +26,23 @@ from grassroots.report.build import XLSX_TYPE, Report
 from grassroots.settings import DEFAULT_TIMEZONE
 
 MESSAGE_ID_DOMAIN = "grassroots.report"
+# Headers parsed from source are written out as they are: the attachment's, folded by hand below.
+POLICY = email.policy.default.clone(refold_source="none")
 
 
 def build_message(report: Report, *, sender: str, recipients: Iterable[str] | str,
-                  message_id: str | None = None, timezone: str = DEFAULT_TIMEZONE) -> EmailMessage:
+                  message_id: str | None = None, timezone: str = DEFAULT_TIMEZONE,
+                  reply_to: str | None = None) -> EmailMessage:
     to = [recipients] if isinstance(recipients, str) else list(recipients)
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     msg["Subject"] = report.subject
     msg["From"] = sender
     if to:
         msg["To"] = ", ".join(to)
     msg["Date"] = clock.mail_date(timezone)
     msg["Message-ID"] = message_id or make_msgid(domain=MESSAGE_ID_DOMAIN)
+    if reply_to:
+        msg["Reply-To"] = reply_to
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(report.text, subtype="plain", charset="utf-8")
     msg.add_alternative(report.html, subtype="html", charset="utf-8")
@@ -40,9 +50,22 @@ def build_message(report: Report, *, sender: str, recipients: Iterable[str] | st
     for cid, png in report.images.items():
         html_part.add_related(png, maintype="image", subtype="png", cid=f"<{cid}>", disposition="inline",
                               filename=cid.split("@")[0] + ".png")
-    msg.add_attachment(report.attachment, maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1],
-                       filename=report.attachment_name)
+    msg.make_mixed()
+    msg.attach(attachment_part(report.attachment, report.attachment_name))
     for document in report.documents:
-        msg.add_attachment(document.data, maintype=document.mime[0], subtype=document.mime[1],
-                           filename=document.name)
+        msg.attach(attachment_part(document.data, document.name, document.mime))
     return msg
+
+
+def attachment_part(data: bytes, filename: str, mime: tuple[str, str] = XLSX_TYPE) -> EmailMessage:
+    """A file (the workbook, the 通报 draft) as an attachment whose Chinese name every common client shows: RFC 2047
+    encoded words in `name` (Content-Type) and `filename` (Content-Disposition), as Outlook and
+    Foxmail read and write them, and one RFC 2231 `filename*` (no continuations) for the rest."""
+    words = "\r\n ".join(Header(filename, "utf-8").encode(maxlinelen=64).split())
+    encoded = urllib.parse.quote(filename, safe="")
+    body = base64.encodebytes(data).decode("ascii").replace("\n", "\r\n")
+    raw = (f'Content-Type: {mime[0]}/{mime[1]};\r\n name="{words}"\r\n'
+           f"Content-Transfer-Encoding: base64\r\n"
+           f'Content-Disposition: attachment;\r\n filename="{words}";\r\n filename*=utf-8\'\'{encoded}\r\n'
+           f"\r\n{body}")
+    return email.message_from_bytes(raw.encode("ascii"), policy=POLICY)

@@ -61,7 +61,8 @@ def report_for(settings: Settings, engine: Engine, as_of: dt.date, period: str, 
     snapshots.store(engine, figures)
     snapshots.store(engine, previous)
     history = _history(settings, engine, as_of, period, scope, previous)
-    report = build_report(figures, previous, period=period, scope=scope, history=history)
+    report = build_report(figures, previous, period=period, scope=scope, history=history,
+                          reply_to=settings.reply_to or None)
     if docx if docx is not None else (period == "month" and scope == view.CITY):
         report.documents.append(bulletin_document(engine, figures, period=period, scope=scope))
     return report
@@ -166,7 +167,8 @@ def send_reports(settings: Settings, engine: Engine, as_of: dt.date, period: str
     with MailServer(conn_id, failed) as (client, sender):
         for scope, report in reports.items():
             for email in pending[scope]:
-                message = build_message(report, sender=sender, recipients=[email], timezone=settings.timezone)
+                message = build_message(report, sender=sender, recipients=[email], timezone=settings.timezone,
+                                        reply_to=settings.reply_to or None)
                 try:
                     client.send_message(message, from_addr=parseaddr(sender)[1], to_addrs=[email])
                 except smtplib.SMTPRecipientsRefused as e:
@@ -203,7 +205,8 @@ def write_outbox(settings: Settings, engine: Engine, as_of: dt.date, *, district
     scopes, _ = recipients_by_scope(engine)
     report = report_for(settings, engine, as_of, period, scope, docx=docx)
     message = build_message(report, sender=formataddr((SENDER_NAME, DEFAULT_SENDER)),
-                            recipients=scopes.get(scope) or [], timezone=settings.timezone)
+                            recipients=scopes.get(scope) or [], timezone=settings.timezone,
+                            reply_to=settings.reply_to or None)
     out = settings.outbox
     out.mkdir(parents=True, exist_ok=True)
     stem = Path(report.attachment_name).stem

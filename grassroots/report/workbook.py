@@ -1,147 +1,243 @@
-"""The report's attachment: every figure and every list as an .xlsx workbook.
+"""The report's attachment: every figure and every list as an .xlsx workbook a leader can forward.
 
-Each sheet has two header rows: the Chinese label for people, then the figure's name (as in
-metrics.md) for anyone who reads the workbook as data. Text that came from a district's file
-is written as text, never as a live formula.
+One Chinese header row per sheet with the filters on it; the figure names of metrics.md (for
+anyone who reads the workbook as data) are in the 字段说明 sheet, not on the tables. Empty cells
+stay empty, dates are dates, an empty list says 无. Text that came from a district's file is
+written as text, never as a live formula.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
+from grassroots import figures as catalogue
 from grassroots.report import view
 
-HEADER_FILL, NAME_FILL, INK, NAME_INK = "1F4E79", "EAF1F8", "FFFFFF", "5B6B7C"
-BREAKDOWN_SHEETS = (  # (sheet, breakdown key, label of the key column)
-    ("分区县", "by_district", "区县"),
-    ("分街道", "by_town", "街道（镇乡）"),
-    ("分包联单位", "by_paired_unit", "包联单位"),
-    ("分责任单位", "by_responsible_unit", "责任单位"),
-    ("分来源", "by_source", "问题来源"),
-    ("分领域", "by_theme", "问题领域"),
-)
-LIST_LABELS = {
-    "district": "区县", "case_id": "问题编号", "title": "问题名称", "town": "街道（镇乡）", "paired_unit": "包联单位",
-    "responsible_unit": "责任单位", "responsible_person": "责任人", "lead_leader": "领衔领导", "deadline": "完成时限",
-    "days_overdue": "逾期天数", "status": "办理状态", "as_of": "所在清单截至日期", "missing_since": "最新清单未列出自",
-    "name": "姓名", "unit": "单位", "title_": "职务", "missing": "未达要求", "received": "收到文件",
-    "accepted": "接收", "rejected": "退回", "late": "逾期报送", "latest_as_of": "最新清单截至日期", "submitted": "本期已报送",
-    "reason": "退回原因", "rows": "退回行数", "reported_on": "发现日期",
+HEADER_FILL, INK = "1F4E79", "FFFFFF"
+MAX_WIDTH, WRAP_WIDTH = 60, 40
+NONE_KEY = "（未填写）"
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column of a sheet: the field's name (字段名), its Chinese header and how to write it."""
+
+    name: str
+    header: str
+    kind: str = "text"  # text | date | count | rate | days | points
+    note: str = ""  # 字段说明
+
+
+def _figure_col(name: str) -> Col:
+    f = catalogue.figure(name)
+    return Col(name, f.title, f.kind if f.kind != catalogue.COUNT else "count", f.definition)
+
+
+CASE_COLS = {
+    "district": Col("district", "区县"),
+    "case_id": Col("case_id", "问题编号"),
+    "title": Col("title", "问题名称"),
+    "town": Col("town", "街道（镇乡）"),
+    "responsible_unit": Col("responsible_unit", "责任单位"),
+    "responsible_person": Col("responsible_person", "责任人"),
+    "lead_leader": Col("lead_leader", "领衔领导"),
+    "status": Col("status", "办理状态"),
+    "deadline": Col("deadline", "完成时限", "date"),
+    "days_overdue": Col("days_overdue", "逾期天数", "count", "统计日减完成时限的天数"),
+    "days_left": Col("days_left", "剩余天数", "count", "完成时限减统计日的天数（0为当日到期）"),
 }
-OVERDUE_COLUMNS = ("district", "case_id", "title", "responsible_unit", "responsible_person", "deadline", "days_overdue")
+OVERDUE_COLUMNS = ("district", "case_id", "title", "town", "responsible_unit", "responsible_person", "lead_leader",
+                   "status", "deadline", "days_overdue")
+DUE_SOON_COLUMNS = (*OVERDUE_COLUMNS[:-1], "days_left")
+BREAKDOWN_SHEETS = (  # (sheet, breakdown key, key column, columns placed before the figures)
+    ("分区县", "by_district", Col("key", "区县"), ()),
+    ("分街道", "by_town", Col("key", "街道（镇乡）"), (Col("district", "区县", note="街道（镇乡）所属区县"),)),
+    ("分包联单位", "by_paired_unit", Col("key", "包联单位"),
+     (Col("town", "包联街道（镇乡）", note="该单位包联的街道（镇乡），据基础信息表"),)),
+    ("分责任单位", "by_responsible_unit", Col("key", "责任单位"), ()),
+    ("分来源", "by_source", Col("key", "问题来源"), ()),
+    ("分领域", "by_theme", Col("key", "问题领域"), ()),
+)
+LEADER_COLS = (Col("name", "姓名"), Col("title", "职务"), Col("unit", "单位"),
+               Col("missing", "未达要求", note="尚未做到的要求：联系基层、破解难题"))
+MISSING_COLS = (CASE_COLS["district"], CASE_COLS["case_id"], CASE_COLS["title"], CASE_COLS["status"],
+                CASE_COLS["responsible_unit"],
+                Col("last_listed_as_of", "最后列入清单截至日期", "date", "最后一次列出该问题的清单的截至日期"),
+                Col("latest_ledger_as_of", "所属区县最新清单截至日期", "date"))
+SUBMISSION_COLS = (Col("district", "区县"), Col("received", "收到文件", "count", "本期（按清单截至日期）收到的文件数"),
+                   Col("accepted", "接收", "count"), Col("rejected", "退回", "count"),
+                   Col("late", "逾期报送", "count", "本期文件中晚于报送截止时间到达的"),
+                   Col("latest_as_of", "最新清单截至日期", "date"), Col("submitted", "本期已报送"))
+REASON_COLS = (Col("reason", "退回原因"), Col("rows", "退回行数", "count"))
 
 
-def build_workbook(figures: dict, previous: dict | None, *, title: str) -> bytes:
+def build_workbook(figures: dict, previous: dict | None, *, title: str, attention: str = "") -> bytes:
     import openpyxl
 
     wb = openpyxl.Workbook()
-    _summary(wb.active, figures, previous, title)
+    fields: list[tuple[str, Col]] = []  # (sheet, column) for 字段说明
+
+    def table(sheet: str, cols, rows: list[dict], *, freeze_first: bool = False) -> None:
+        _table(wb.create_sheet(sheet), list(cols), rows, freeze_first=freeze_first)
+        fields.extend((sheet, c) for c in cols)
+
+    _summary(wb.active, figures, previous, title, attention)
     breakdowns = figures.get("breakdowns") or {}
-    for sheet, key, key_label in BREAKDOWN_SHEETS:
-        rows = breakdowns.get(key) or []
-        columns = [("key", key_label)] + _columns(rows, [n for n, _ in view.BREAKDOWN_COLUMNS], skip={"key"},
-                                                  labels=dict(view.BREAKDOWN_COLUMNS) | view.LABELS)
-        _table(wb.create_sheet(sheet), columns, rows)
-    overdue = figures.get("overdue_cases") or []
-    _table(wb.create_sheet("逾期问题"), _columns(overdue, OVERDUE_COLUMNS), overdue)
-    units = [{"unit": u} for u in figures.get("units_not_in_contact") or []]
-    _table(wb.create_sheet("未对接单位"), [("unit", "单位")], units, name_row={"unit": "units_not_in_contact"})
+    for sheet, key, key_col, placed in BREAKDOWN_SHEETS:
+        rows = [dict(r, key=r.get("key") if r.get("key") is not None else NONE_KEY) for r in breakdowns.get(key) or []]
+        names = [n for n in catalogue.BREAKDOWN_COLUMNS if any(n in r for r in rows)] or ["total"]
+        table(sheet, (key_col, *placed, *map(_figure_col, names)), rows, freeze_first=True)
+    table("逾期问题", [CASE_COLS[n] for n in OVERDUE_COLUMNS], list(figures.get("overdue_cases") or []))
+    table("临期问题", [CASE_COLS[n] for n in DUE_SOON_COLUMNS], list(figures.get("due_soon_cases") or []))
+    table("未对接单位", [Col("unit", "单位", note=catalogue.figure("units_not_in_contact").definition)],
+          [{"unit": u} for u in figures.get("units_not_in_contact") or []])
     leaders = [dict(r, missing=view.missing_text(r.get("missing"))) for r in figures.get("leaders_falling_short") or []]
-    _table(wb.create_sheet("未达要求领导"), _columns(leaders, ("name", "unit", "missing")), leaders)
-    missing = figures.get("missing_cases") or []
-    _table(wb.create_sheet("最新清单未列问题"), _columns(missing, ("district", "case_id", "title", "missing_since")),
-           missing)
-    _submissions(wb, figures.get("submissions") or {})
+    table("未达要求领导", LEADER_COLS, leaders)
+    missing = [dict(r, last_listed_as_of=r.get("last_listed_as_of") or r.get("missing_since"))
+               for r in figures.get("missing_cases") or []]
+    table("最新清单未列问题", MISSING_COLS, missing)
+    submissions = figures.get("submissions") or {}
+    table("报送情况", SUBMISSION_COLS, _submission_rows(submissions))
+    table("退回原因", REASON_COLS, rejected_reasons(submissions))
+    _field_notes(wb.create_sheet("字段说明"), fields)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def _columns(rows: list[dict], first, *, skip=(), labels=None) -> list[tuple[str, str]]:
-    """The given columns, then every other key the rows carry (so no figure is dropped)."""
-    labels = labels or LIST_LABELS
-    names = list(first) + [k for r in rows for k in r if k not in first and k not in skip]
-    names = [n for n in dict.fromkeys(names) if n not in skip]
-    return [(n, labels.get(n) or LIST_LABELS.get(n) or view.LABELS.get(n) or n) for n in names]
+def _summary(ws, figures: dict, previous: dict | None, title: str, attention: str) -> None:
+    """The headline, what needs attention, and every figure with last period's and the change."""
+    from openpyxl.styles import Alignment
 
-
-def _summary(ws, figures: dict, previous: dict | None, title: str) -> None:
     ws.title = "汇总"
-    ws.append([title])
+    prev = previous or {}
+    ws["A1"] = title
     ws["A1"].font = _font(bold=True, size=13)
+    texts = [("开篇语", figures.get("headline")), ("需要关注", attention)]
+    row = 2
+    for label, text in texts:
+        if text:
+            ws.cell(row=row, column=1, value=label).font = _font(bold=True)
+            cell = ws.cell(row=row, column=2, value=text)
+            ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=5)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            ws.row_dimensions[row].height = 15 * (1 + len(text) // 42)
+            row += 1
+    header = row + 1
+    _header(ws, header, ["指标", "数值", "上期", "变化", "单位"])
     rows = [
-        ("范围", "scope", figures.get("scope"), None, None),
-        ("报告类型", "period", view.period_name(figures.get("period") or "week"), None, None),
-        ("统计期开始", "period_start", view.as_date(figures.get("period_start")), None, None),
-        ("截至日期", "as_of", view.as_date(figures.get("as_of")),
-         view.as_date((previous or {}).get("as_of")), None),
-        ("开篇语", "headline", figures.get("headline"), None, None),
+        ("范围", figures.get("scope"), None, None, ""),
+        ("报告类型", view.period_name(figures.get("period") or "week"), None, None, ""),
+        ("统计期开始", view.as_date(figures.get("period_start")), view.as_date(prev.get("period_start")), None, ""),
+        ("截至日期", view.as_date(figures.get("as_of")), view.as_date(prev.get("as_of")), None, ""),
     ]
-    for name, label, _, _ in view.FIGURES:
-        if name not in figures:
+    kinds = {}
+    for f in catalogue.FIGURES:
+        if f.name not in figures:
             continue
-        cur, prev = figures.get(name), (previous or {}).get(name)
-        diff = cur - prev if isinstance(cur, int | float) and isinstance(prev, int | float) else None
-        rows.append((label, name, cur, prev, diff))
-    for name, label in (("units_not_in_contact", "未对接单位数"), ("leaders_falling_short", "未达要求领导数"),
-                        ("overdue_cases", "逾期问题清单条数"), ("missing_cases", "最新清单未列问题数")):
-        if name in figures:
-            prev = (previous or {}).get(name)
-            rows.append((label, name, len(figures[name] or []), None if prev is None else len(prev), None))
-    start = 3
-    _header(ws, start, [("label", "指标"), ("name", "名称"), ("value", "数值"), ("previous", "上期"),
-                        ("change", "变化")], name_row=True)
-    from grassroots.validation.receipts import put
-
-    for i, row in enumerate(rows, start=start + 2):
-        for j, value in enumerate(row, start=1):
-            cell = ws.cell(row=i, column=j)
-            put(cell, value)
-            if view.KINDS.get(row[1]) == "rate" and j >= 3 and value is not None:
+        cur, before = figures.get(f.name), prev.get(f.name) if previous else None
+        if f.kind == catalogue.LIST:
+            cur = len(cur or [])
+            before = None if before is None else len(before)
+            rows.append((f"{f.title}数", cur, before, _diff(cur, before), f.unit))
+            kinds[len(rows)] = catalogue.COUNT
+            continue
+        if f.kind == catalogue.RATE:
+            diff = catalogue.points(cur, before)
+        else:
+            diff = _diff(cur, before)
+        rows.append((f.title, cur, before, diff, f.unit))
+        kinds[len(rows)] = f.kind
+    for i, values in enumerate(rows, start=1):
+        r = header + i
+        for j, value in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=j)
+            _put(cell, value)
+            if kinds.get(i) == catalogue.RATE and j in (2, 3) and value is not None:
                 cell.number_format = "0.0%"
-    _widths(ws, [22, 26, 16, 14, 12])
-    ws["C" + str(start + 6)].alignment = _wrap()
-    ws.freeze_panes = ws.cell(row=start + 2, column=1)
+            elif kinds.get(i) == catalogue.RATE and j == 4 and value is not None:
+                cell.number_format = '+0.0"个百分点";-0.0"个百分点";0.0"个百分点"'
+            elif j == 4 and value is not None:
+                cell.number_format = "+0;-0;0"
+    _widths(ws, [24, 16, 16, 14, 8])
+    ws.freeze_panes = ws.cell(row=header + 1, column=1)
 
 
-def _table(ws, columns: list[tuple[str, str]], rows: list[dict], name_row: dict | None = None) -> None:
-    from grassroots.validation.receipts import put
+def _diff(cur, before):
+    return cur - before if isinstance(cur, int | float) and isinstance(before, int | float) else None
 
-    _header(ws, 1, columns, name_row=True, names=name_row)
-    for i, row in enumerate(rows, start=3):
-        for j, (name, _) in enumerate(columns, start=1):
+
+def _table(ws, cols: list[Col], rows: list[dict], *, freeze_first: bool = False) -> None:
+    """A header row with filters, one row per item; '无' under the header when there is none."""
+    from openpyxl.styles import Alignment
+
+    _header(ws, 1, [c.header for c in cols])
+    if not rows:
+        ws.cell(row=2, column=1, value="无")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    widths = [_text_width(c.header) + 4 for c in cols]  # room for the filter button
+    for i, row in enumerate(rows, start=2):
+        for j, col in enumerate(cols, start=1):
+            value = _value(row.get(col.name), col.kind)
             cell = ws.cell(row=i, column=j)
-            value = row.get(name)
-            put(cell, "、".join(map(str, value)) if isinstance(value, list | tuple) else value)
-            if view.KINDS.get(name) == "rate" or name.endswith("_rate"):
+            _put(cell, value)
+            if col.kind == catalogue.RATE and value is not None:
                 cell.number_format = "0.0%"
-    widths = []
-    for name, label in columns:
-        texts = [label, name] + [str(r.get(name) or "") for r in rows[:500]]
-        widths.append(min(max(_text_width(t) for t in texts) + 2, 60))
-    _widths(ws, widths)
-    ws.freeze_panes = "A3"
+            if i < 502 and value is not None:
+                shown = {"date": 10, catalogue.RATE: 7}.get(col.kind) or _text_width(str(value))
+                widths[j - 1] = max(widths[j - 1], shown + 2)
+    for j, col in enumerate(cols, start=1):
+        if widths[j - 1] > WRAP_WIDTH and col.kind == "text":
+            widths[j - 1] = WRAP_WIDTH
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.alignment = wrap
+    _widths(ws, [min(w, MAX_WIDTH) for w in widths])
+    ws.freeze_panes = "B2" if freeze_first else "A2"
     if rows:
-        ws.auto_filter.ref = f"A2:{_col(len(columns))}{len(rows) + 2}"
+        ws.auto_filter.ref = f"A1:{_col(len(cols))}{len(rows) + 1}"
 
 
-def _submissions(wb, submissions: dict) -> None:
+def _value(value, kind: str):
+    if isinstance(value, list | tuple):
+        return "、".join(map(str, value)) or None
+    if kind == "date":
+        return view.as_date(value)
+    if value == "":
+        return None
+    return value
+
+
+def _put(cell, value) -> None:
+    """Write a cell; None stays an empty cell."""
+    from grassroots.validation.receipts import put
+
+    if value is not None:
+        put(cell, value)
+
+
+def _submission_rows(submissions: dict) -> list[dict]:
     not_submitted = set(submissions.get("districts_not_submitted") or [])
     latest = submissions.get("latest_as_of") or {}
     rows = []
     for r in district_rows(submissions):
         district = r.get("district")
         rows.append({
-            "district": district, "received": r.get("received"), "accepted": r.get("accepted"),
-            "rejected": r.get("rejected"), "late": r.get("late") or 0,
-            "latest_as_of": view.as_date(r.get("latest_as_of") or (latest.get(district) if isinstance(latest, dict) else None)),
+            "district": district, "received": r.get("received") or 0, "accepted": r.get("accepted") or 0,
+            "rejected": r.get("rejected") or 0, "late": r.get("late") or 0,
+            "latest_as_of": r.get("latest_as_of") or (latest.get(district) if isinstance(latest, dict) else None),
             "submitted": "否" if district in not_submitted else "是",
         })
-    _table(wb.create_sheet("报送情况"), [(n, LIST_LABELS[n]) for n in
-                                     ("district", "received", "accepted", "rejected", "late", "latest_as_of", "submitted")], rows)
-    reasons = rejected_reasons(submissions)
-    _table(wb.create_sheet("退回原因"), [("reason", "退回原因"), ("rows", "退回行数")], reasons,
-           name_row={"reason": "reason", "rows": "rows_rejected"})
+    return rows
+
+
+def _field_notes(ws, fields: list[tuple[str, Col]]) -> None:
+    """Every column of every sheet: its Chinese header, the field's name (metrics.md) and meaning."""
+    cols = [Col("sheet", "工作表"), Col("header", "列名"), Col("name", "字段名"), Col("note", "说明")]
+    keys = {sheet: dimension for sheet, key, _, _ in BREAKDOWN_SHEETS for dimension in [key.removeprefix("by_")]}
+    rows = [{"sheet": sheet, "header": c.header, "name": keys.get(sheet, c.name) if c.name == "key" else c.name,
+             "note": c.note or None} for sheet, c in fields]
+    _table(ws, cols, rows)
 
 
 def district_rows(submissions: dict) -> list[dict]:
@@ -159,29 +255,20 @@ def rejected_reasons(submissions: dict) -> list[dict]:
     return list(reasons)
 
 
-def _header(ws, row: int, columns: list[tuple[str, str]], *, name_row: bool, names: dict | None = None) -> None:
-    from openpyxl.styles import PatternFill
+def _header(ws, row: int, labels: list[str]) -> None:
+    from openpyxl.styles import Alignment, PatternFill
 
-    for j, (name, label) in enumerate(columns, start=1):
-        top = ws.cell(row=row, column=j, value=label)
-        top.font = _font(bold=True, color=INK)
-        top.fill = PatternFill("solid", fgColor=HEADER_FILL)
-        if name_row:
-            sub = ws.cell(row=row + 1, column=j, value=(names or {}).get(name, name))
-            sub.font = _font(color=NAME_INK, size=9)
-            sub.fill = PatternFill("solid", fgColor=NAME_FILL)
+    for j, label in enumerate(labels, start=1):
+        cell = ws.cell(row=row, column=j, value=label)
+        cell.font = _font(bold=True, color=INK)
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        cell.alignment = Alignment(vertical="center")
 
 
 def _font(*, bold: bool = False, color: str = "000000", size: float = 11):
     from openpyxl.styles import Font
 
     return Font(name="等线", bold=bold, color=color, size=size)
-
-
-def _wrap():
-    from openpyxl.styles import Alignment
-
-    return Alignment(wrap_text=True, vertical="top")
 
 
 def _widths(ws, widths: list[float]) -> None:

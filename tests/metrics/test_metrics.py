@@ -112,7 +112,7 @@ def test_city_figures_at_d2(city):
     result = metrics.compute(city, D2)
     assert figures_only(result) == CITY_D2
     assert list(result) == [*metrics.FIGURES, "as_of", "period", "period_start", "scope", "headline", "breakdowns",
-                            "overdue_cases", "missing_cases", "submissions", "districts"]
+                            "overdue_cases", "due_soon_cases", "missing_cases", "submissions", "districts"]
     assert (result["as_of"], result["period"], result["period_start"], result["scope"]) == (
         "2026-11-27", "week", "2026-11-21", CITY)
     assert result["substantive_rate"] == 0.556 and result["accountable_rate"] == 0.833
@@ -207,6 +207,20 @@ def test_overdue_and_missing_cases(city):
     at_d1 = metrics.compute(city, D1)
     assert [(c["case_id"], c["days_overdue"]) for c in at_d1["overdue_cases"]] == [("H1", 1)]
     assert at_d1["missing_cases"] == []
+
+
+def test_due_soon_cases_nearest_deadline_first(city):
+    """H2 (deadline D2: due today) and H6 (D2+7) are due soon; H7 (D2+8) is not; J2 is overdue."""
+    result = metrics.compute(city, D2)
+    assert [(c["case_id"], c["deadline"], c["days_left"]) for c in result["due_soon_cases"]] == [
+        ("H2", "2026-11-27", 0), ("H6", "2026-12-04", 7)]
+    assert len(result["due_soon_cases"]) == result["due_soon"]
+    assert metrics.compute(city, D2, district=JB)["due_soon_cases"] == []
+    # a town row names its district, a paired unit row its town (reference data)
+    by_town = {r["key"]: r for r in result["breakdowns"]["by_town"]}
+    assert by_town["章水镇"]["district"] == HS
+    by_unit = {r["key"]: r for r in result["breakdowns"]["by_paired_unit"]}
+    assert by_unit["市发改委"]["town"] == "章水镇"
 
 
 def test_state_at_a_past_date_comes_from_history(city):

@@ -14,8 +14,8 @@ pytest_plugins = ("tests.samples.databases",)
 FINAL = dt.date(2026, 11, 27)
 HEADLINE = ("截至2026年11月27日，156家单位已全部与对应街道（镇乡）联系对接，累计梳理问题496个，"
             "其中295个问题已取得实质性进展（59.5%），其余201个问题均已明确责任单位、责任人员和完成时限。")
-STATE_QUERIES = ("select_case_breakdown", "select_resolution_dates", "select_overdue_cases", "select_missing_cases",
-                 "select_leader_obligations", "select_figure_cases")
+STATE_QUERIES = ("select_case_breakdown", "select_resolution_dates", "select_overdue_cases", "select_due_soon_cases",
+                 "select_missing_cases", "select_leader_obligations", "select_figure_cases")
 
 
 def test_every_query_of_the_cases_state_includes_the_one_definition():
@@ -42,6 +42,7 @@ def test_demo_data_gives_the_report_headline(warehouse_url, home, monkeypatch):
     try:
         figures = metrics.compute(engine, FINAL, timezone=current.timezone)
         week_before = metrics.compute(engine, FINAL - dt.timedelta(days=7), timezone=current.timezone)
+        _demo_mails_fit(engine, figures, home)
     finally:
         engine.dispose()
 
@@ -70,3 +71,27 @@ def test_demo_data_gives_the_report_headline(warehouse_url, home, monkeypatch):
     assert {d: f["total"] for d, f in figures["districts"].items()} == {
         d: f["total"] for d, f in expected["by_district"].items()}
     assert figures["missing_cases"] == []
+
+
+def _demo_mails_fit(engine, figures: dict, work: Path) -> None:
+    """The demo's city mail and the mail of its district with the most overdue cases, in headless
+    Chromium at 390 and 1200 px: nothing wider than the window, no text under 14 px; the headline
+    names what needs attention. Screenshots: test-artifacts/report_demo_*.png."""
+    from grassroots.report import build_report
+    from tests.samples import mail_browser
+
+    worst = max(figures["districts"], key=lambda d: (figures["districts"][d]["overdue"], d))
+    for scope in (metrics.CITY, worst):
+        district = None if scope == metrics.CITY else scope
+        now = figures if district is None else metrics.compute(engine, FINAL, district=district)
+        before = metrics.compute(engine, metrics.previous_as_of(FINAL), district=district)
+        report = build_report(now, before, period="week", scope=scope)
+        assert f"需要关注：逾期未办结问题{now['overdue']}个" in report.text
+        assert f"另有{now['due_soon']}个问题将在7日内到期" in report.text
+        if mail_browser.chromium() is None:
+            continue
+        for width in (390, 1200):
+            shot = mail_browser.ARTIFACTS / f"report_demo_{'city' if district is None else 'district'}_{width}.png"
+            probe = mail_browser.render(report.browser_html(), width, work / "browser", shot)
+            assert probe["scrollWidth"] <= width, (scope, width, probe["wide"])
+            assert probe["small"] == [], (scope, width)

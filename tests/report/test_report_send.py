@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -95,6 +96,7 @@ def parts(msg):
 
 
 def test_city_and_district_recipients_get_their_own_report(settings, city, smtp_connection):
+    settings = dataclasses.replace(settings, reply_to="基层走访工作专班 <office@example.gov.cn>")
     result = send_reports(settings, city, AS_OF, "week")
 
     mails = received(smtp_connection)
@@ -108,21 +110,24 @@ def test_city_and_district_recipients_get_their_own_report(settings, city, smtp_
     assert (figures["total"], figures["substantive"], figures["overdue"]) == (7, 5, 1)
     msg = mails["city@example.gov.cn"]
     assert msg["Subject"] == "【基层走访】全市周报（截至2026年11月27日）"
+    assert msg["Reply-To"].addresses[0].addr_spec == "office@example.gov.cn"
+    assert msg["Date"].endswith("+0800")
+    assert next(msg.iter_attachments()).get_filename() == "基层走访全市周报_2026-11-27.xlsx"
     assert msg["From"].addresses[0].addr_spec == "report@example.gov.cn"
     text, html, images, book = parts(msg)
     assert text.split("\n\n", 1)[1].strip().startswith(figures["headline"])
     assert figures["headline"] in html
     # 7 cases against 3 a week before, 5 with substantive progress against 1
     assert "累计梳理问题：7个（较上周 ↑4）" in text
-    assert "取得实质性进展：5个（较上周 ↑4）；占比 71.4%" in text
-    assert "海曙区：4 / 2 / 50.0% / ↑1 / 1 / 1" in text and "鄞州区：3 / 3 / 100.0% / ↑3 / 0 / 0" in text
+    assert "取得实质性进展：5个（较上周 ↑4）；实质性进展率 71.4%" in text
+    assert "海曙区：4 / 2 / 50.0% / ↑1 / 1" in text and "鄞州区：3 / 3 / 100.0% / ↑3 / 0" in text
     assert "HS-001 问题HS-001：责任单位 市交通局，责任人 李四，完成时限 2026年11月10日，已逾期17天" in text
     for snippet in ("71.4%", "↑4", "李四", "17天", "海曙区", "鄞州区"):
         assert snippet in html
     assert set(images) and all(f"cid:{cid}" in html for cid in images)
     assert all(p.get_content().startswith(b"\x89PNG") for p in images.values())
-    summary = {row[1]: row[2] for row in book["汇总"].iter_rows(min_row=5, values_only=True)}
-    assert summary["total"] == 7 and summary["substantive"] == 5 and summary["overdue"] == 1
+    summary = {row[0]: row[1] for row in book["汇总"].iter_rows(values_only=True)}
+    assert summary["累计梳理问题"] == 7 and summary["取得实质性进展"] == 5 and summary["逾期未办结"] == 1
 
     haishu = mails["haishu@example.gov.cn"]
     assert haishu["Subject"] == "【基层走访】海曙区周报（截至2026年11月27日）"
@@ -130,9 +135,17 @@ def test_city_and_district_recipients_get_their_own_report(settings, city, smtp_
     assert "累计梳理问题：4个" in text and "章水镇：4 / 2 / 50.0%" in text
     for other in ("鄞州区", "YZ-00", "姜山镇"):
         assert other not in text and other not in html
-    cases = [r[1] for r in book["逾期问题"].iter_rows(min_row=3, values_only=True)]
+    cases = [r[1] for r in book["逾期问题"].iter_rows(min_row=2, values_only=True)]
     assert cases == ["HS-001"]
-    assert [r[0] for r in book["分区县"].iter_rows(min_row=3, values_only=True)] == ["海曙区"]
+    assert [r[0] for r in book["分区县"].iter_rows(min_row=2, values_only=True)] == ["海曙区"]
+
+    # a district's mail names only the leaders of the units paired with its own towns
+    city_leaders = {r[0] for r in parts(mails["city@example.gov.cn"])[3]["未达要求领导"].iter_rows(
+        min_row=2, values_only=True)}
+    haishu_leaders = {r[0] for r in book["未达要求领导"].iter_rows(min_row=2, values_only=True)}
+    assert city_leaders & {"张伟", "陈静"} and haishu_leaders and haishu_leaders <= {"王强", "李明", "无"}
+    assert "张伟" not in text and "陈静" not in text
+    assert "回复将发给基层走访工作专班（office@example.gov.cn）" in text
 
     yinzhou = parts(mails["yinzhou@example.gov.cn"])[0]
     assert "累计梳理问题：3个" in yinzhou and "HS-00" not in yinzhou

@@ -50,11 +50,25 @@ def _overdue_cases(district: str | None) -> list[dict]:
     return sorted(out, key=lambda c: -c["days_overdue"])
 
 
+def _due_soon_cases(district: str | None) -> list[dict]:
+    """Seven cases due within the week (one a district in 慈溪市 due today)."""
+    out = []
+    for n, (d, town) in enumerate([("海曙区", "章水镇"), ("海曙区", "古林镇"), ("鄞州区", "姜山镇"), ("鄞州区", "邱隘镇"),
+                                   ("慈溪市", "观海卫镇"), ("慈溪市", "掌起镇"), ("海曙区", "石碶街道")]):
+        out.append({
+            "district": d, "case_id": f"{d[:1]}-{town[:1]}-D{n + 1:02d}", "title": f"{town}农贸市场提升改造",
+            "town": town, "responsible_unit": "市商务局" if n != 3 else None,
+            "responsible_person": f"经办人{n + 1}" if n != 3 else None,
+            "deadline": AS_OF + dt.timedelta(days=n), "days_left": n,
+        })
+    return [c for c in out if district in (None, c["district"])]
+
+
 def figures(scope: str = "全市", *, as_of: dt.date = AS_OF, shift: int = 0) -> dict:
     """Figures for the city or one district; `shift` lowers every count a little (an earlier week)."""
     districts = [scope] if scope != "全市" else list(TOWNS)
     town_rows = [
-        _row(town, *(max(0, x - shift) for x in numbers)) if shift else _row(town, *numbers)
+        {"key": town, "district": d} | (_row(town, *(max(0, x - shift) for x in numbers)) if shift else _row(town, *numbers))
         for d in districts for town, numbers in TOWNS[d].items()
     ]
     district_rows = []
@@ -71,7 +85,7 @@ def figures(scope: str = "全市", *, as_of: dt.date = AS_OF, shift: int = 0) ->
         "as_of": as_of, "period": "week", "period_start": as_of - dt.timedelta(days=6), "scope": scope,
         "total": total, "not_started": not_started, "in_progress": in_progress, "substantive": substantive,
         "resolved": resolved, "substantive_rate": substantive / total, "resolution_rate": resolved / total,
-        "overdue": overdue, "due_soon": 7 - shift, "accountable": open_cases - 3, "open_cases": open_cases,
+        "overdue": overdue, "due_soon": len(_due_soon_cases(None if scope == "全市" else scope)) - shift, "accountable": open_cases - 3, "open_cases": open_cases,
         "accountable_rate": (open_cases - 3) / open_cases, "new_in_period": 18 - shift,
         "resolved_in_period": 9 - shift, "median_days_to_resolve": 37.0,
         "visits": 320 - 20 * shift, "visits_in_period": 41 - shift, "towns_covered": 7, "towns_total": 7,
@@ -91,12 +105,14 @@ def figures(scope: str = "全市", *, as_of: dt.date = AS_OF, shift: int = 0) ->
         "breakdowns": {
             "by_district": district_rows,
             "by_town": town_rows,
-            "by_paired_unit": [_row("市经信局", 52, 2, 26, 36, 24, 1), _row("市住建局", 40, 4, 20, 24, 16, 3)],
+            "by_paired_unit": [{"key": "市经信局", "town": "姜山镇"} | _row("市经信局", 52, 2, 26, 36, 24, 1),
+                               {"key": "市住建局", "town": "章水镇"} | _row("市住建局", 40, 4, 20, 24, 16, 3)],
             "by_responsible_unit": [_row("市住建局", 120, 10, 60, 70, 40, 20)],
             "by_source": [_row("民生实事", 150, 10, 80, 90, 60, 12), _row("重点项目", 104, 16, 54, 57, 34, 13)],
             "by_theme": [_row("民生所盼", 254, 26, 134, 147, 94, 25)],
         },
         "overdue_cases": _overdue_cases(None if scope == "全市" else scope),
+        "due_soon_cases": _due_soon_cases(None if scope == "全市" else scope),
         "missing_cases": [{"district": "鄞州区", "case_id": "YZ-099", "title": "邱隘镇农贸市场改造",
                            "missing_since": as_of - dt.timedelta(days=3)}] if scope in ("全市", "鄞州区") else [],
         "submissions": {
