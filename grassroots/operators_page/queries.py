@@ -38,7 +38,7 @@ FIGURES = {
 """The figures an operator can drill down from (metrics.md names), with their Chinese labels."""
 
 _DATES = ("as_of", "reported_on", "deadline", "resolved_on", "first_as_of", "missing_since",
-          "last_listed_as_of", "latest_ledger_as_of")
+          "last_listed_as_of", "latest_ledger_as_of", "valid_to", "last_listed")
 _TIMESTAMPS = ("received_at", "updated_at")
 
 

@@ -181,12 +181,21 @@ case_history = sa.Table(
     "case_history", metadata,
     sa.Column("district", Text, primary_key=True),
     sa.Column("case_id", Text, primary_key=True),
-    sa.Column("as_of", Date, nullable=False),
-    sa.Column("submission_id", sa.Integer, primary_key=True),
+    sa.Column("valid_from", Date, primary_key=True),
+    sa.Column("valid_to", Date),
+    sa.Column("listed", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("last_listed", Date),
+    sa.Column("submission_id", sa.Integer, nullable=False),
     *_case_field_columns(),
     sa.Column("source_sheet", Text),
     sa.Column("source_row", sa.Integer),
 )
+"""One row per version of a case: the state it held from valid_from (the as-of date of the ledger
+that first gave it) until valid_to (the next version's, NULL while current), so the state at D is
+the row with valid_from <= D < valid_to. A version with listed false is the case left out of its
+district's newest ledger: it keeps the last state, and last_listed is the as-of date of the last
+ledger that listed it. submission_id and source_sheet/source_row name the file and row the state
+came from (the lineage)."""
 
 # --- visits ---------------------------------------------------------------------------------
 
