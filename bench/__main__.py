@@ -6,7 +6,8 @@ Each runs with its defaults (the sizes of the issues); run one alone with its ow
 
 import importlib
 
-BENCHES = ["bench.bench_dag_parse", "bench.bench_read", "bench.bench_validate", "bench.bench_merge", "bench.bench_metrics"]
+BENCHES = ["bench.bench_dag_parse", "bench.bench_read", "bench.bench_validate", "bench.bench_merge", "bench.bench_metrics",
+           "bench.bench_path"]
 
 for name in BENCHES:
     print(f"\n## {name}", flush=True)

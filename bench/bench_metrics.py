@@ -37,7 +37,8 @@ FIRST_DAY = dt.date(2026, 2, 1)
 VISIT_COLUMNS = ("district", "visit_key", "visit_id", "visit_date", "unit", "leader", "leader_title", "town",
                  "target", "target_type", "activity", "participants", "problems_collected", "note",
                  "submission_id", "source_sheet", "source_row", "first_as_of")
-HISTORY_COLUMNS = ("district", "case_id", "as_of", "submission_id", *CASE_FIELDS, "source_sheet", "source_row")
+HISTORY_COLUMNS = ("district", "case_id", "valid_from", "valid_to", "listed", "last_listed", "submission_id",
+                   *CASE_FIELDS, "source_sheet", "source_row")
 CASE_COLUMNS = ("district", "case_id", *CASE_FIELDS, "as_of", "submission_id", "source_row", "first_as_of",
                 "missing_since")
 FINDING_COLUMNS = ("submission_id", "severity", "code", "sheet", "row", "column_name", "reason")
@@ -106,12 +107,19 @@ def case_rows(city: City, n_cases: int, rng: random.Random) -> Iterator[tuple[tu
                 resolved_on = max(reported, WEEKS[week] - dt.timedelta(days=rng.randrange(120)))
             fields = (f"第{n}号问题", source, theme, town, unit, responsible, person, lead, reported, deadline,
                       contract.STATUS_ORDER[status], resolved_on if status == 3 else None, "推进中", None)
-            history.append((district, f"C{n:07d}", WEEKS[week], city.submission[(district, week)], *fields,
-                            "问题清单", 3 + n % 50_000))
+            if history and history[-1][7:7 + len(CASE_FIELDS)] == fields:
+                continue  # listed again unchanged: the version goes on
+            if history:
+                history[-1] = (*history[-1][:3], WEEKS[week], *history[-1][4:])
+            history.append((district, f"C{n:07d}", WEEKS[week], None, True, None, city.submission[(district, week)],
+                            *fields, "问题清单", 3 + n % 50_000))
         newest = history[-1]
         missing = WEEKS[last + 1] if last < 3 else None
-        case = (newest[0], newest[1], *newest[4:4 + len(CASE_FIELDS)], newest[2], newest[3], newest[-1],
-                WEEKS[first], missing)
+        if missing:  # left out of the newest ledger: a version of its own, with the last state
+            history[-1] = (*newest[:3], missing, *newest[4:])
+            history.append((*newest[:2], missing, None, False, WEEKS[last], *newest[6:]))
+        case = (newest[0], newest[1], *newest[7:7 + len(CASE_FIELDS)], newest[2] if not missing else WEEKS[last],
+                newest[6], newest[-1], WEEKS[first], missing)
         yield case, history
 
 
