@@ -70,6 +70,18 @@ def upgrade() -> None:
     _carry_over(bind, new)
     op.drop_table(OLD)
     op.create_index("ix_case_history_lead_leader", "case_history", ["lead_leader"])
+    for name, columns, where in _partial_indexes():
+        op.create_index(name, "case_history", columns, postgresql_where=where, sqlite_where=where)
+
+
+def _partial_indexes():
+    """The figures' partial indexes (declared in grassroots.metrics_store.CASE_HISTORY_INDEXES)."""
+    return (
+        ("ix_case_history_open_deadline", ["deadline", "valid_from", "valid_to"], sa.text("status <> '已办结'")),
+        ("ix_case_history_resolved", ["district", "reported_on", "resolved_on", "valid_from", "valid_to"],
+         sa.text("status = '已办结'")),
+        ("ix_case_history_missing", ["district", "valid_from", "valid_to"], sa.text("NOT listed")),
+    )
 
 
 def _carry_over(bind, new: sa.Table) -> None:
@@ -119,6 +131,8 @@ def _row(district: str, v) -> dict:
 def downgrade() -> None:
     """Back to one row per listing as far as versions tell: each version becomes the row of its first ledger."""
     bind = op.get_bind()
+    for name, _, _ in _partial_indexes():
+        op.drop_index(name, table_name="case_history")
     op.drop_index("ix_case_history_lead_leader", table_name="case_history")
     op.rename_table("case_history", OLD)
     if bind.dialect.name == "postgresql":
