@@ -30,6 +30,9 @@ FIELDS = (
 )
 DATES = {"reported_on", "deadline", "resolved_on"}
 OLD = "case_history_0005"
+# the columns of the covering index the case figures read (grassroots.metrics_store.CASE_HISTORY_STATE)
+STATE = ("district", "valid_from", "valid_to", "listed", "status", "deadline", "reported_on", "resolved_on",
+         "source", "theme", "town", "paired_unit", "responsible_unit", "responsible_person")
 LEDGER_KINDS = ("ledger", "ledger+visits")
 BATCH = 20_000
 
@@ -70,6 +73,7 @@ def upgrade() -> None:
     _carry_over(bind, new)
     op.drop_table(OLD)
     op.create_index("ix_case_history_lead_leader", "case_history", ["lead_leader"])
+    op.create_index("ix_case_history_state", "case_history", list(STATE))
     for name, columns, where in _partial_indexes():
         op.create_index(name, "case_history", columns, postgresql_where=where, sqlite_where=where)
 
@@ -133,6 +137,7 @@ def downgrade() -> None:
     bind = op.get_bind()
     for name, _, _ in _partial_indexes():
         op.drop_index(name, table_name="case_history")
+    op.drop_index("ix_case_history_state", table_name="case_history")
     op.drop_index("ix_case_history_lead_leader", table_name="case_history")
     op.rename_table("case_history", OLD)
     if bind.dialect.name == "postgresql":
