@@ -114,7 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", help="a reference workbook (default: the warehouse's, else the inbox's)")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("metrics", help="every figure of metrics.md at a date, for the city or one district")
+    p = sub.add_parser(
+        "metrics", help="every figure of metrics.md at a date, for the city or one district",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Periods follow the as-of dates written in the files, never the day a file was read:\n"
+               "  - a case counts with its state in the newest ledger dated on or before --as-of;\n"
+               "  - a visit counts at --as-of once the visit log that reports it is dated on or before\n"
+               "    --as-of (a visit reported late, 补报, counts from the period of the log that reports it,\n"
+               "    so a report already sent never changes; visits_reported_late counts them);\n"
+               "  - a file belongs to the period of its as-of date; its arrival is kept apart (逾期报送).")
     p.add_argument("--as-of", type=_date, required=True, help="YYYY-MM-DD")
     p.add_argument("--district", help="one district instead of the city")
     p.add_argument("--json", action="store_true", help="one JSON object keyed by the figure names")

@@ -32,11 +32,12 @@ CASE_COUNTS = (
     "total", "not_started", "in_progress", "substantive", "resolved", "overdue", "due_soon", "open_cases",
     "accountable", "new_in_period", "resolved_in_period",
 )
-VISIT_COUNTS = ("visits", "visits_in_period", "towns_covered", "towns_total", "pairs_covered", "pairs_total")
+VISIT_COUNTS = ("visits", "visits_in_period", "visits_reported_late", "towns_covered", "towns_total", "pairs_covered",
+                "pairs_total")
 FIGURES = (
     "total", "not_started", "in_progress", "substantive", "resolved", "substantive_rate", "resolution_rate",
     "overdue", "due_soon", "accountable", "accountable_rate", "open_cases", "new_in_period", "resolved_in_period",
-    "median_days_to_resolve", "visits", "visits_in_period", "towns_covered", "towns_total", "pairs_covered",
+    "median_days_to_resolve", "visits", "visits_in_period", "visits_reported_late", "towns_covered", "towns_total", "pairs_covered",
     "pairs_total", "units_not_in_contact", "leaders_with_contact", "leaders_with_problem", "leaders_total",
     "leaders_falling_short",
 )

@@ -51,7 +51,8 @@ def render(f: dict) -> str:
     for name, label in CASE_ROWS:
         lines.append(f"  {pad(label, 24)}{_value(f, name)}")
     lines += ["", "走访与包联"]
-    lines.append(f"  {pad('走访次数', 24)}{f['visits']}（本期 {f['visits_in_period']}）")
+    late = f"，补报 {f['visits_reported_late']}" if f.get("visits_reported_late") else ""
+    lines.append(f"  {pad('走访次数', 24)}{f['visits']}（本期 {f['visits_in_period']}{late}）")
     lines.append(f"  {pad('覆盖街道（镇乡）', 24)}{f['towns_covered']}/{f['towns_total']}")
     lines.append(f"  {pad('包联覆盖率', 24)}{f['pairs_covered']}/{f['pairs_total']}"
                  f"（{metrics.percent(metrics.rate(f['pairs_covered'], f['pairs_total']))}）")

@@ -153,11 +153,19 @@ def _cards(f: dict, p: dict | None) -> list[list[dict]]:
         [
             _card("包联单位已对接", "pairs_covered", f, p, value=of("pairs_covered", "pairs_total"), unit="家"),
             _card("走访覆盖街道（镇乡）", "towns_covered", f, p, value=of("towns_covered", "towns_total"), unit="个"),
-            _card("累计走访", "visits", f, p, unit="次", note=f"本期 {view.number(f.get('visits_in_period'))}次"),
+            _card("累计走访", "visits", f, p, unit="次", note=_visits_note(f)),
             _card("领导干部联系基层", "leaders_with_contact", f, p, value=of("leaders_with_contact", "leaders_total"),
                   unit="人", note=f"领衔破解难题 {of('leaders_with_problem', 'leaders_total')}人"),
         ],
     ]
+
+
+def _visits_note(f: dict) -> str:
+    """本期的走访, and those of earlier periods first reported in this one (补报), so that a reader
+    sees why the total grew by more than this period's visits."""
+    note = f"本期 {view.number(f.get('visits_in_period'))}次"
+    late = int(f.get("visits_reported_late") or 0)
+    return note + (f"，补报走访 {view.number(late)}次" if late else "")
 
 
 def _footnote(figures: dict, is_city: bool) -> list[str]:

@@ -35,6 +35,7 @@ FIGURES: tuple[tuple[str, str, str, str | None], ...] = (
     ("median_days_to_resolve", "平均办结用时（中位数）", "days", "down"),
     ("visits", "累计走访次数", "count", "up"),
     ("visits_in_period", "本期走访次数", "count", "up"),
+    ("visits_reported_late", "本期补报走访次数", "count", None),
     ("towns_covered", "覆盖街道（镇乡）", "count", "up"),
     ("towns_total", "街道（镇乡）总数", "count", None),
     ("pairs_covered", "包联已对接", "count", "up"),

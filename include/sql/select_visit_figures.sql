@@ -1,12 +1,16 @@
 -- Visit and pairing figures of the scope at as_of (metrics.md, "Visits and pairing"), for the
 -- whole scope (dimension 'scope') and per district. A visit counts once it is known at as_of:
 -- made on or before as_of and first reported in a visit log as of as_of or earlier, so that a
--- past report recomputed later gives the same figures. A district's towns and pairs are those of
--- its towns in the reference data. Parameters: as_of, period_start, scope.
+-- past report recomputed later gives the same figures. visits_reported_late: visits made before
+-- the period but first reported in it (补报), which is why a total can grow by more than the
+-- period's visits. A district's towns and pairs are those of its towns in the reference data.
+-- Parameters: as_of, period_start, scope.
 WITH visit_counts AS (
     SELECT v.district,
            count(*) AS visits,
-           sum(CASE WHEN v.visit_date >= :period_start THEN 1 ELSE 0 END) AS visits_in_period
+           sum(CASE WHEN v.visit_date >= :period_start THEN 1 ELSE 0 END) AS visits_in_period,
+           sum(CASE WHEN v.visit_date < :period_start AND v.first_as_of >= :period_start THEN 1 ELSE 0 END)
+               AS visits_reported_late
       FROM visits v
      WHERE v.visit_date <= :as_of AND v.first_as_of <= :as_of
        AND (:scope = '全市' OR v.district = :scope)
@@ -38,12 +42,13 @@ pair_coverage AS (
 SELECT 'scope' AS dimension, NULL AS key,
        (SELECT sum(visits) FROM visit_counts) AS visits,
        (SELECT sum(visits_in_period) FROM visit_counts) AS visits_in_period,
+       (SELECT sum(visits_reported_late) FROM visit_counts) AS visits_reported_late,
        (SELECT sum(towns_covered) FROM town_coverage) AS towns_covered,
        (SELECT sum(towns_total) FROM town_coverage) AS towns_total,
        (SELECT sum(pairs_covered) FROM pair_coverage) AS pairs_covered,
        (SELECT sum(pairs_total) FROM pair_coverage) AS pairs_total
 UNION ALL
-SELECT 'district', k.district, vc.visits, vc.visits_in_period, tc.towns_covered, tc.towns_total,
+SELECT 'district', k.district, vc.visits, vc.visits_in_period, vc.visits_reported_late, tc.towns_covered, tc.towns_total,
        pc.pairs_covered, pc.pairs_total
   FROM (SELECT district FROM visit_counts
         UNION SELECT district FROM town_coverage
