@@ -53,9 +53,9 @@ demo: install $(AIRFLOW_HOME)/airflow.db
 		> $(GRASSROOTS_HOME)/logs/compute_metrics.log 2>&1 || { tail -40 $(GRASSROOTS_HOME)/logs/compute_metrics.log; exit 1; }
 	@$(PY) -m grassroots metrics --as-of $(DEMO_AS_OF)
 	@echo "== airflow dags test send_summary_report, to a local SMTP sink on 127.0.0.1:$(DEMO_SMTP_PORT)"
-	@$(PY) -m grassroots.report.sink --port $(DEMO_SMTP_PORT) > $(GRASSROOTS_HOME)/logs/smtp_sink.log 2>&1 & sink=$$!; \
+	@$(PY) -m grassroots.mail.sink --port $(DEMO_SMTP_PORT) > $(GRASSROOTS_HOME)/logs/smtp_sink.log 2>&1 & sink=$$!; \
 		sleep 2; \
-		AIRFLOW_CONN_SMTP_DEFAULT='$(shell $(PY) -c "from grassroots.report.sink import airflow_connection as c; print(c($(DEMO_SMTP_PORT)))" 2>/dev/null)' \
+		AIRFLOW_CONN_SMTP_DEFAULT='$(shell $(PY) -c "from grassroots.mail.sink import airflow_connection as c; print(c($(DEMO_SMTP_PORT)))" 2>/dev/null)' \
 		$(DEMO_ENV) airflow dags test send_summary_report -c '{"as_of": "$(DEMO_AS_OF)", "period": "week"}' \
 		> $(GRASSROOTS_HOME)/logs/send_summary_report.log 2>&1; status=$$?; kill $$sink; wait $$sink 2>/dev/null; \
 		if [ $$status -ne 0 ]; then tail -40 $(GRASSROOTS_HOME)/logs/send_summary_report.log; exit 1; fi

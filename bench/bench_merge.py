@@ -30,7 +30,8 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from grassroots import contract, reader, warehouse
+from grassroots import contract, warehouse
+from grassroots.intake import reader
 from grassroots.warehouse import schema, staging
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

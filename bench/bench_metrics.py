@@ -8,7 +8,7 @@ Times `metrics.compute` for the city at the newest as-of date (aim: under 2 s on
 on SQLite), the month, the city a week earlier (aim: the same; every case's state is a range
 lookup in case_history), and every district (aim: under 0.3 s each). The indexes the metrics SQL
 relies on come with the Alembic revisions 0002_metric_snapshots and 0008_case_versions
-(grassroots.metrics_store): among them a covering index of case_history with every column the
+(grassroots.warehouse.schema): among them a covering index of case_history with every column the
 case figures read, and partial ones for the overdue, resolved and missing cases.
 """
 
@@ -27,7 +27,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from grassroots import contract, demo_city, metrics, warehouse
+from grassroots import contract, metrics, warehouse
+from grassroots.demo import city as demo_city
 from grassroots.warehouse.schema import CASE_FIELDS
 
 PG_ADMIN_URL = os.environ.get("GRASSROOTS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

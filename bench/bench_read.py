@@ -22,7 +22,8 @@ from pathlib import Path
 mode, path = sys.argv[1], Path(sys.argv[2])
 t = time.perf_counter()
 if mode == "grassroots":
-    from grassroots import reader, settings
+    from grassroots import settings
+    from grassroots.intake import reader
     s = settings.load({"GRASSROOTS_MAX_ROWS": "5000000", "GRASSROOTS_MAX_FILE_MB": "2000"})
     rows = reader.read_submission(path, s).tables[0].rows
 else:
@@ -41,7 +42,8 @@ def _measure(mode: str, path: Path) -> dict:
 def bench_xlsx(rows: int) -> list[tuple]:
     import python_calamine
 
-    from grassroots import reader, settings
+    from grassroots import settings
+    from grassroots.intake import reader
 
     path = OUT / f"ledger-{rows}.xlsx"
     if not path.exists():

@@ -21,9 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grassroots import contract, reader  # noqa: E402
+from grassroots import contract  # noqa: E402
 from grassroots import settings as settings_module  # noqa: E402
-from tests import fixtures_validation as fx  # noqa: E402
+from grassroots.intake import reader  # noqa: E402
+from tests.samples import validation as fx  # noqa: E402
 
 
 def write_ledger(path: Path, rows: int, bad: float, seed: int = 7) -> None:
@@ -108,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
         ("read + validate", f"{t_read + t_validate:.2f}s  ({(t_read + t_validate) / t_bare:.2f}x bare read)"),
     ]
     if args.receipt:
-        from grassroots import receipts
+        from grassroots.validation import receipts
 
         _, t_receipt = timed(lambda: receipts.write_receipt(
             path, original_name=path.name, sub=sub, findings=result.findings, accepted=result.accepted,

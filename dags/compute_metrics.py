@@ -31,31 +31,26 @@ def compute_metrics():
     @task
     def list_scopes() -> list[dict]:
         """One job per scope (全市 and every district) at this run's as-of date."""
-        from grassroots import metrics, metrics_store, settings, warehouse
+        from grassroots import metrics, settings, warehouse
+        from grassroots.metrics import snapshots
 
         current = settings.load()
         as_of = get_current_context()["params"].get("as_of") or metrics.today(current.timezone).isoformat()
-        engine = warehouse.connect(current.warehouse_url)
-        try:
-            warehouse.upgrade(engine)
-            return [{"as_of": as_of, "scope": scope} for scope in metrics_store.scopes(engine)]
-        finally:
-            engine.dispose()
+        with warehouse.opened(current.warehouse_url) as engine:
+            return [{"as_of": as_of, "scope": scope} for scope in snapshots.scopes(engine)]
 
     @task
     def compute_scope(job: dict) -> dict:
         """The week's and the month's figures of one scope, stored; returns their headlines."""
         import datetime as dt
 
-        from grassroots import metrics_store, settings, warehouse
+        from grassroots import settings, warehouse
+        from grassroots.metrics import snapshots
 
         current = settings.load()
-        engine = warehouse.connect(current.warehouse_url)
-        try:
-            headlines = metrics_store.compute_and_store(
+        with warehouse.opened(current.warehouse_url, migrate=False) as engine:  # list_scopes migrated
+            headlines = snapshots.compute_and_store(
                 engine, dt.date.fromisoformat(job["as_of"]), job["scope"], timezone=current.timezone)
-        finally:
-            engine.dispose()
         print(f"{job['scope']} {job['as_of']}: {headlines['week']}")
         return job | {"headlines": headlines}
 

@@ -78,9 +78,9 @@ def ingest_district_files():
 
     @task
     def summarize(scanned: dict, received: dict) -> str:
-        from grassroots import run_summary, settings
+        from grassroots import settings, status
 
-        text = run_summary.render(settings.load(), {"scan": scanned, "receive": received})
+        text = status.render(settings.load(), {"scan": scanned, "receive": received})
         print(text)
         return text
 

@@ -32,7 +32,8 @@ def send_submission_reminders():
     def send_reminders() -> dict:
         import datetime as dt
 
-        from grassroots import reminders, settings, warehouse
+        from grassroots import settings, warehouse
+        from grassroots.mail import reminders
 
         context = get_current_context()
         current = settings.load()
@@ -40,12 +41,8 @@ def send_submission_reminders():
         run_at = context.get("logical_date") or context["dag_run"].run_after
         period_end = dt.date.fromisoformat(chosen) if chosen else pendulum.instance(run_at).in_timezone(
             current.timezone).date()
-        engine = warehouse.connect(current.warehouse_url)
-        try:
-            warehouse.upgrade(engine)
+        with warehouse.opened(current.warehouse_url) as engine:
             return reminders.send_reminders(current, engine, period_end)
-        finally:
-            engine.dispose()
 
     send_reminders()
 

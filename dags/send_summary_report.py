@@ -47,12 +47,8 @@ def send_summary_report():
         from grassroots.report.send import send_reports
 
         current = settings.load()
-        engine = warehouse.connect(current.warehouse_url)
-        try:
-            warehouse.upgrade(engine)
+        with warehouse.opened(current.warehouse_url) as engine:
             return send_reports(current, engine, job["as_of"], job["period"])
-        finally:
-            engine.dispose()
 
     send_report.expand(job=plan_reports())
 

@@ -17,15 +17,16 @@ def _date(text: str) -> dt.date:
 
 
 def cmd_template(args, settings) -> int:
-    from grassroots import templates
+    from grassroots.intake import forms
 
     reference = None
     if args.district:
         from grassroots import warehouse
 
-        reference = warehouse.load_reference(warehouse.connect(settings.warehouse_url))
+        with warehouse.opened(settings.warehouse_url) as engine:
+            reference = warehouse.load_reference(engine)
     out = Path(args.out)
-    for path in templates.write_templates(out, reference=reference, district=args.district):
+    for path in forms.write_templates(out, reference=reference, district=args.district):
         print(path)
     return 0
 
@@ -40,32 +41,32 @@ def cmd_demo_data(args, settings) -> int:
 
 
 def cmd_ingest(args, settings) -> int:
-    from grassroots import ingest, run_summary
+    from grassroots import ingest, status
 
     steps = ingest.run_once(settings)
     if args.json:
         print(json.dumps(steps, ensure_ascii=False, indent=1, default=str))
     else:
-        print(run_summary.render(settings, steps))
+        print(status.render(settings, steps))
     return 0
 
 
 def cmd_check(args, settings) -> int:
-    from grassroots import check
+    from grassroots.validation import precheck
 
-    return check.run_check(Path(args.file), district=args.district,
+    return precheck.run_check(Path(args.file), district=args.district,
                            reference_path=Path(args.reference) if args.reference else None, settings=settings)
 
 
 def cmd_status(args, settings) -> int:
-    from grassroots import run_summary
+    from grassroots import status
 
-    print(run_summary.render(settings, {}, every_file=args.files))
+    print(status.render(settings, {}, every_file=args.files))
     return 0
 
 
 def cmd_metrics(args, settings) -> int:
-    from grassroots import metrics_cli
+    from grassroots.metrics import cli as metrics_cli
 
     return metrics_cli.run(args.as_of, args.district, args.json, settings)
 
@@ -79,7 +80,8 @@ def cmd_report(args, settings) -> int:
 def cmd_migrate(args, settings) -> int:
     from grassroots import warehouse
 
-    warehouse.upgrade(warehouse.connect(settings.warehouse_url))
+    with warehouse.opened(settings.warehouse_url):
+        pass
     print(f"warehouse at the newest schema: {settings.warehouse_url}")
     return 0
 

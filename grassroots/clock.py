@@ -43,8 +43,8 @@ def pin(moment: dt.datetime | None) -> None:
 
 
 @contextmanager
-def pinned(moment: dt.datetime) -> Iterator[dt.datetime]:
-    """`now()` returns `moment` inside the block."""
+def pinned(moment: dt.datetime | None) -> Iterator[dt.datetime | None]:
+    """`now()` returns `moment` inside the block (None: the real clock inside the block)."""
     before = _pinned
     pin(moment)
     try:

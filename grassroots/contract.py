@@ -33,6 +33,9 @@ THEMES = ("大局所需", "民生所盼", "转型所迫", "治理所困")
 TARGET_TYPES = ("村", "社区", "企业", "群众", "其他")
 ACTIVITIES = ("走访", "座谈", "蹲点调研", "下访接访", "专题调研", "其他")
 SCOPE_CITY = "全市"
+"""The scope of the whole city (figures, reports, recipients)."""
+REFERENCE_FOLDER = "_reference"
+"""The inbox folder where the reference workbook (基础数据) is dropped; every other top folder is a district's."""
 
 
 @dataclass(frozen=True)

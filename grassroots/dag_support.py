@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 from datetime import datetime, timedelta
+
+from grassroots import settings
 
 OWNER = "grassroots-data"
 TAGS = ("grassroots",)
 START_DATE = datetime(2026, 11, 1)
-TIMEZONE = "Asia/Shanghai"
+TIMEZONE = settings.load().timezone  # GRASSROOTS_TIMEZONE: the schedules' zone, as the dates'
 WAREHOUSE_ASSET_URI = "grassroots://warehouse/cases"
 WAREHOUSE_POOL = "warehouse_writes"
 SMTP_CONN_ID = "smtp_default"
@@ -37,8 +38,7 @@ log = logging.getLogger(__name__)
 
 def operator_emails() -> list[str]:
     """GRASSROOTS_OPERATOR_EMAILS: comma-separated addresses told when a task fails for good."""
-    raw = os.environ.get("GRASSROOTS_OPERATOR_EMAILS", "")
-    return [a.strip() for a in raw.replace(";", ",").split(",") if a.strip()]
+    return list(settings.load().operator_emails)
 
 
 def failure_message(dag_id: str, task_id: str, error: object, log_url: str = "") -> tuple[str, str]:
@@ -76,7 +76,7 @@ def default_args() -> dict:
     """Retries with backoff (GRASSROOTS_RETRIES, default 3), owner and the failure callback."""
     return {
         "owner": OWNER,
-        "retries": int(os.environ.get("GRASSROOTS_RETRIES", "3")),
+        "retries": settings.load().retries,
         "retry_delay": timedelta(minutes=2),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=30),
@@ -87,7 +87,7 @@ def default_args() -> dict:
 def run_deadline(dag_id: str, usual_minutes: int):
     """A deadline alert when a run takes far longer than usual (GRASSROOTS_DEADLINE_FACTOR times
     the usual duration, default 4; 0 turns deadlines off), e-mailed to the operators."""
-    factor = float(os.environ.get("GRASSROOTS_DEADLINE_FACTOR", "4"))
+    factor = settings.load().deadline_factor
     recipients = operator_emails()
     if factor <= 0 or not recipients:
         return None

@@ -12,30 +12,48 @@ anything unexpected becomes a rejection with a Chinese reason, not a crashed run
 from __future__ import annotations
 
 import datetime as dt
-import json
+import functools
 import logging
 import shutil
 import tempfile
 import time
+from contextvars import ContextVar
 from dataclasses import asdict
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from grassroots import archive, clock, contract, inbox, staging, warehouse
+from grassroots import clock, contract, warehouse
 from grassroots import settings as settings_module
 from grassroots.findings import Finding, Unreadable, finding
+from grassroots.intake import archive, handoff, inbox
 from grassroots.reference import Reference
 from grassroots.settings import Settings
+from grassroots.warehouse.lifecycle import Fate, State
 
 log = logging.getLogger(__name__)
 
-RECEIVED, READ, VALIDATED, MERGED, REJECTED, DONE = "received", "read", "validated", "merged", "rejected", "done"
+RECEIVED, READ, VALIDATED, MERGED, REJECTED, DONE = State  # the lifecycle (warehouse/lifecycle.py), in order
+
+
+_step_engine: ContextVar = ContextVar("step_engine")
+
+
+def _step(run):
+    """An ingest step: it opens the warehouse once (at the newest schema) and disposes it when done."""
+    @functools.wraps(run)
+    def step(settings: Settings, *args, **kwargs):
+        with warehouse.opened(settings.warehouse_url) as engine:
+            token = _step_engine.set(engine)
+            try:
+                return run(settings, *args, **kwargs)
+            finally:
+                _step_engine.reset(token)
+    return step
 
 
 def _engine(settings: Settings):
-    engine = warehouse.connect(settings.warehouse_url)
-    warehouse.upgrade(engine)
-    return engine
+    """The warehouse of the step that is running (see `_step`)."""
+    return _step_engine.get()
 
 
 def _order(rows: list[dict]) -> list[dict]:
@@ -43,29 +61,11 @@ def _order(rows: list[dict]) -> list[dict]:
     return sorted(rows, key=lambda r: (r["district"] != inbox.REFERENCE_FOLDER, r.get("as_of") or dt.date.min, r["id"]))
 
 
-def _findings_file(settings: Settings, submission_id: int) -> Path:
-    return staging.folder(settings, submission_id) / "findings.json"
-
-
-def _save_findings(settings: Settings, submission_id: int, findings: list[Finding]) -> None:
-    path = _findings_file(settings, submission_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps([f.as_dict() for f in findings], ensure_ascii=False), encoding="utf-8")
-
-
-def _load_findings(settings: Settings, submission_id: int) -> list[Finding]:
-    path = _findings_file(settings, submission_id)
-    if not path.exists():
-        return []
-    return [Finding(**f) for f in json.loads(path.read_text(encoding="utf-8"))]
-
-
 def _reject(engine, settings: Settings, submission_id: int, findings: list[Finding], **fields) -> None:
     errors = [f for f in findings if f.is_error]
     warehouse.record_findings(engine, submission_id, findings)
-    _save_findings(settings, submission_id, findings)
     warehouse.update_submission(
-        engine, submission_id, state=REJECTED, fate="rejected", rows_accepted=0,
+        engine, submission_id, state=REJECTED, fate=Fate.REJECTED, rows_accepted=0,
         reason=errors[0].reason if errors else "", errors=len(errors),
         warnings=len(findings) - len(errors), **fields)
 
@@ -98,6 +98,7 @@ def _unchanged(candidate: inbox.Candidate, checksum: str) -> bool:
         return False  # gone or unreadable now: let the archive step say what happened
 
 
+@_step
 def receive_files(settings: Settings, ready: list[dict]) -> dict:
     """Archive and fingerprint every ready file; register the ones whose bytes are new."""
     engine = _engine(settings)
@@ -137,9 +138,10 @@ def _arrival_date(row: dict, settings: Settings) -> dt.date:
     return row["received_at"].astimezone(ZoneInfo(settings.timezone)).date()
 
 
+@_step
 def read_submissions(settings: Settings) -> dict:
     """Read every received file into staged canonical tables, or reject it with the reason."""
-    from grassroots import reader
+    from grassroots.intake import reader
 
     engine = _engine(settings)
     done, rejected = [], []
@@ -168,7 +170,7 @@ def read_submissions(settings: Settings) -> dict:
         if kind != contract.REFERENCE and as_of is None:
             as_of, source = _arrival_date(row, settings), "arrival"
         sub.as_of, sub.as_of_source = as_of, source
-        staging.save(sub, staging.folder(settings, sid))
+        handoff.save(sub, handoff.folder(settings, sid))
         warehouse.update_submission(
             engine, sid, state=READ, kind=kind, as_of=as_of, as_of_source=source,
             late=settings_module.is_late(row["received_at"], as_of, settings),
@@ -179,6 +181,7 @@ def read_submissions(settings: Settings) -> dict:
 
 # --- validate -------------------------------------------------------------------------------
 
+@_step
 def validate_submissions(settings: Settings) -> dict:
     """Check every read submission against the contract; any error rejects it as a whole."""
     from grassroots import validation
@@ -189,7 +192,7 @@ def validate_submissions(settings: Settings) -> dict:
     for row in _order(warehouse.submissions_in_state(engine, READ)):
         sid = row["id"]
         try:
-            sub = staging.load(staging.folder(settings, sid))
+            sub = handoff.load(handoff.folder(settings, sid))
             if row["district"] == inbox.REFERENCE_FOLDER:
                 ref, findings = validation.validate_reference({t.sheet: t for t in sub.tables},
                                                               datadocs_dir=settings.datadocs)
@@ -217,7 +220,6 @@ def validate_submissions(settings: Settings) -> dict:
             rejected.append(sid)
             continue
         warehouse.record_findings(engine, sid, findings)
-        _save_findings(settings, sid, findings)
         warehouse.update_submission(
             engine, sid, state=VALIDATED, errors=0, warnings=len(findings), rows_accepted=rows_accepted)
         accepted.append(sid)
@@ -231,23 +233,24 @@ def _validated_reference(engine, settings: Settings) -> Reference | None:
     if not rows:
         return None
     newest = max(rows, key=lambda r: r["id"])
-    sub = staging.load(staging.folder(settings, newest["id"]))
+    sub = handoff.load(handoff.folder(settings, newest["id"]))
     return Reference.from_tables({t.sheet: t.values for t in sub.tables})
 
 
 # --- merge ----------------------------------------------------------------------------------
 
+@_step
 def merge_submissions(settings: Settings) -> dict:
     """Merge every validated submission into the warehouse, each in its own transaction."""
     engine = _engine(settings)
     merged, changed = [], False
     for row in _order(warehouse.submissions_in_state(engine, VALIDATED)):
         sid = row["id"]
-        sub = staging.load(staging.folder(settings, sid))
+        sub = handoff.load(handoff.folder(settings, sid))
         if row["district"] == inbox.REFERENCE_FOLDER:
             reference = Reference.from_tables({t.sheet: t.values for t in sub.tables})
             warehouse.replace_reference(engine, reference)
-            warehouse.update_submission(engine, sid, state=MERGED, fate="accepted")
+            warehouse.update_submission(engine, sid, state=MERGED, fate=Fate.ACCEPTED)
             merged.append(sid)
             changed = True
             continue
@@ -267,22 +270,23 @@ def merge_submissions(settings: Settings) -> dict:
 
 # --- receipts -------------------------------------------------------------------------------
 
+@_step
 def write_receipts(settings: Settings) -> dict:
     """Put a receipt (回执) into the district's folder for every finished submission."""
-    from grassroots import receipts
+    from grassroots.validation import receipts
 
     engine = _engine(settings)
     written = []
     rows = warehouse.submissions_in_state(engine, MERGED) + warehouse.submissions_in_state(engine, REJECTED)
     for row in _order(rows):
         sid = row["id"]
-        folder = staging.folder(settings, sid)
-        sub = staging.load(folder) if (folder / "submission.json").exists() else None
-        findings = _load_findings(settings, sid)
+        folder = handoff.folder(settings, sid)
+        sub = handoff.load(folder) if (folder / "submission.json").exists() else None
+        findings = warehouse.submission_findings(engine, sid)
         with tempfile.TemporaryDirectory() as tmp:
             local = receipts.write_receipt(
                 Path(row["archive_path"]), original_name=row["file_name"], sub=sub, findings=findings,
-                accepted=row["fate"] == "accepted", rows_total=row["rows_total"] or 0,
+                accepted=row["fate"] == Fate.ACCEPTED, rows_total=row["rows_total"] or 0,
                 rows_accepted=row["rows_accepted"] or 0, district=row["district"], out_dir=Path(tmp),
                 received_at=row["received_at"])
             target = inbox.receipt_folder(settings, row["district"])
@@ -291,7 +295,7 @@ def write_receipts(settings: Settings) -> dict:
             with local.open("rb") as src, destination.open("wb") as dst:
                 shutil.copyfileobj(src, dst)
         warehouse.update_submission(engine, sid, state=DONE, receipt_path=str(destination))
-        staging.discard(settings, sid)
+        handoff.discard(settings, sid)
         written.append(sid)
     return {"receipts": written}
 

@@ -12,6 +12,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+"""The campaign's zone when GRASSROOTS_TIMEZONE is not set; every default zone in the package."""
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -31,6 +34,16 @@ class Settings:
     """GRASSROOTS_MAX_ROWS: a sheet or CSV with more rows than this is refused."""
     max_columns: int
     """GRASSROOTS_MAX_COLUMNS: a sheet with more columns than this is refused."""
+    operator_emails: tuple[str, ...]
+    """GRASSROOTS_OPERATOR_EMAILS: comma-separated addresses told when a task fails for good."""
+    retries: int
+    """GRASSROOTS_RETRIES: how often a failed task is retried, with exponential backoff (default 3)."""
+    deadline_factor: float
+    """GRASSROOTS_DEADLINE_FACTOR: a run this many times longer than usual alerts the operators (0: off)."""
+    merge_pause_at: str
+    """GRASSROOTS_TEST_PAUSE_MERGE_AT: fault tests only, a merge checkpoint at which the merge stops."""
+    merge_pause_file: str
+    """GRASSROOTS_TEST_PAUSE_FILE: fault tests only, the file a stopped merge writes its pid to."""
     timezone: str
     """GRASSROOTS_TIMEZONE: the campaign's local time zone (dates of arrival, report schedules)."""
     submission_deadline: str
@@ -59,6 +72,16 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def load(env: dict[str, str] | None = None) -> Settings:
     """Read the settings from `env` (default: the process environment)."""
     env = dict(os.environ if env is None else env)
@@ -72,7 +95,13 @@ def load(env: dict[str, str] | None = None) -> Settings:
         max_unzipped_mb=_int(env, "GRASSROOTS_MAX_UNZIPPED_MB", 500),
         max_rows=_int(env, "GRASSROOTS_MAX_ROWS", 200_000),
         max_columns=_int(env, "GRASSROOTS_MAX_COLUMNS", 16_384),
-        timezone=env.get("GRASSROOTS_TIMEZONE") or "Asia/Shanghai",
+        operator_emails=tuple(a.strip() for a in env.get("GRASSROOTS_OPERATOR_EMAILS", "").replace(";", ",").split(",")
+                              if a.strip()),
+        retries=_int(env, "GRASSROOTS_RETRIES", 3),
+        deadline_factor=_float(env, "GRASSROOTS_DEADLINE_FACTOR", 4.0),
+        merge_pause_at=env.get("GRASSROOTS_TEST_PAUSE_MERGE_AT", ""),
+        merge_pause_file=env.get("GRASSROOTS_TEST_PAUSE_FILE", ""),
+        timezone=env.get("GRASSROOTS_TIMEZONE") or DEFAULT_TIMEZONE,
         submission_deadline=env.get("GRASSROOTS_SUBMISSION_DEADLINE") or "FRI 18:00",
     )
 

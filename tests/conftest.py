@@ -32,11 +32,20 @@ os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
 os.environ["GRASSROOTS_RETRIES"] = "0"  # dag.test() would wait the real retry delay
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _clock_pinned_for_the_session():
+    """Pinned before any fixture is built, module-scoped ones too."""
+    with clock.pinned(TEST_NOW):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def pinned_clock(request):
-    """The package's clock pinned to TEST_NOW, so no test depends on the day it runs."""
+    """The package's clock pinned to TEST_NOW, so no test depends on the day it runs; a test marked
+    real_clock (real processes on the real date) runs on the real clock."""
     if request.node.get_closest_marker("real_clock"):
-        yield None
+        with clock.pinned(None):
+            yield None
         return
     with clock.pinned(TEST_NOW):
         yield TEST_NOW

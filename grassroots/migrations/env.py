@@ -3,8 +3,6 @@ or, from the alembic command line, the URL in sqlalchemy.url / GRASSROOTS_WAREHO
 
 from __future__ import annotations
 
-import os
-
 from alembic import context
 
 from grassroots.warehouse.schema import metadata
@@ -13,12 +11,9 @@ config = context.config
 
 
 def _url() -> str:
-    url = config.get_main_option("sqlalchemy.url") or os.environ.get("GRASSROOTS_WAREHOUSE_URL")
-    if not url:
-        from grassroots import settings
+    from grassroots import settings
 
-        url = settings.load().warehouse_url
-    return url
+    return config.get_main_option("sqlalchemy.url") or settings.load().warehouse_url
 
 
 def run_offline() -> None:

@@ -20,20 +20,21 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from grassroots import clock, contract, inbox, metrics, warehouse
+from grassroots import clock, contract, metrics, warehouse
 from grassroots import settings as settings_module
+from grassroots.intake import inbox
 from grassroots.operators_page import files, queries
 from grassroots.operators_page.auth import LoginRequired, on_login_required, require_login, wants_json
 from grassroots.settings import Settings
+from grassroots.warehouse import lifecycle
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SUBMISSIONS_PER_DISTRICT = 5
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Period = Literal["week", "month"]
 
-FATES = {"accepted": "已接收", "rejected": "已退回", "pending": "处理中"}
-STATES = {"received": "已登记", "read": "已读取", "validated": "已校验", "merged": "已入库", "rejected": "已退回",
-          "done": "已完成"}
+FATES = {f.value: label for f, label in lifecycle.FATE_LABELS.items()}
+STATES = {s.value: label for s, label in lifecycle.STATE_LABELS.items()}
 KINDS = {"ledger": "问题清单", "visits": "走访记录", "ledger+visits": "问题清单＋走访记录", "reference": "基础数据"}
 PERIODS = {"week": "周", "month": "月"}
 AS_OF_SOURCES = {"arrival": "按到达日期"}
@@ -86,11 +87,14 @@ def _settings(request: Request) -> Settings:
     return request.app.state.settings or settings_module.load()
 
 
+
+
 _engines_lock = threading.Lock()
 
 
 def _engine(request: Request):
-    """One engine per warehouse URL for the life of the app (connecting checks the database)."""
+    """One engine per warehouse URL for the life of the app (connecting checks the database; the page
+    only reads, so it never migrates)."""
     url = _settings(request).warehouse_url
     engines = request.app.state.engines
     with _engines_lock:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from grassroots import inbox
+from grassroots.intake import inbox
 from grassroots.settings import Settings
 
 RECEIPT_SUFFIX = ".xlsx"

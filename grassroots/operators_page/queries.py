@@ -15,7 +15,6 @@ from sqlalchemy.engine import Connection, Engine
 from grassroots import contract
 from grassroots.metrics import DUE_SOON_DAYS, period_start
 from grassroots.warehouse import db
-from grassroots.warehouse.schema import UTCDateTime
 
 CITY = contract.SCOPE_CITY
 FINDINGS_SHOWN = 500
@@ -42,37 +41,9 @@ _DATES = ("as_of", "reported_on", "deadline", "resolved_on", "first_as_of", "mis
 _TIMESTAMPS = ("received_at", "updated_at")
 
 
-def _bind_type(value) -> sa.types.TypeEngine:
-    if isinstance(value, dt.datetime):
-        return UTCDateTime()
-    if isinstance(value, dt.date):
-        return sa.Date()
-    if isinstance(value, int):
-        return sa.Integer()
-    return sa.Text()
-
-
 def _rows(conn: Connection, name: str, **params) -> list[dict]:
-    """Rows of include/sql/<name>.sql as dicts, every value bound as a typed parameter."""
-    statement = sa.text(db.sql(name)).bindparams(
-        *(sa.bindparam(key, type_=_bind_type(value)) for key, value in params.items()))
-    rows = [dict(r) for r in conn.execute(statement, params).mappings()]
-    for row in rows:
-        for column in _DATES:
-            if column in row:
-                row[column] = _as_date(row[column])
-        for column in _TIMESTAMPS:
-            if column in row:
-                row[column] = UTCDateTime().process_result_value(row[column], conn.dialect)
-    return rows
-
-
-def _as_date(value) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return dt.date.fromisoformat(str(value)[:10])
+    """Rows of include/sql/<name>.sql as dicts (dates and timestamps typed)."""
+    return db.run_sql(conn, name, params, dates=_DATES, timestamps=_TIMESTAMPS)
 
 
 def has_warehouse(engine: Engine) -> bool:

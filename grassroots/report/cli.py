@@ -12,9 +12,7 @@ def run(as_of: dt.date, district: str | None, settings: Settings, *, period: str
     from grassroots import warehouse
     from grassroots.report.send import write_outbox
 
-    engine = warehouse.connect(settings.warehouse_url)
-    try:
-        warehouse.upgrade(engine)
+    with warehouse.opened(settings.warehouse_url) as engine:
         if district:
             reference = warehouse.load_reference(engine)
             known = list(reference.districts) if reference else []
@@ -23,6 +21,4 @@ def run(as_of: dt.date, district: str | None, settings: Settings, *, period: str
                 return 2
         for path in write_outbox(settings, engine, as_of, district=district, period=period):
             print(path)
-    finally:
-        engine.dispose()
     return 0

@@ -17,12 +17,13 @@ from email.utils import make_msgid
 
 from grassroots import clock
 from grassroots.report.build import XLSX_TYPE, Report
+from grassroots.settings import DEFAULT_TIMEZONE
 
 MESSAGE_ID_DOMAIN = "grassroots.report"
 
 
 def build_message(report: Report, *, sender: str, recipients: Iterable[str] | str,
-                  message_id: str | None = None, timezone: str = "Asia/Shanghai") -> EmailMessage:
+                  message_id: str | None = None, timezone: str = DEFAULT_TIMEZONE) -> EmailMessage:
     to = [recipients] if isinstance(recipients, str) else list(recipients)
     msg = EmailMessage()
     msg["Subject"] = report.subject

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from grassroots.settings import DEFAULT_TIMEZONE
+
 PERIODS = ("week", "month")
 
 
-def plan(run_at: dt.datetime, *, timezone: str = "Asia/Shanghai", as_of: str | dt.date | None = None,
+def plan(run_at: dt.datetime, *, timezone: str = DEFAULT_TIMEZONE, as_of: str | dt.date | None = None,
          period: str | None = None) -> list[dict]:
     """[{period, as_of}] for a run at `run_at`: the period ends the day before the run's local date;
     a Monday sends the week, the 1st the month (a Monday the 1st both); any other day (a run by

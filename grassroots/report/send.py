@@ -48,14 +48,15 @@ class ReportNotSent(RuntimeError):
 def report_for(settings: Settings, engine: Engine, as_of: dt.date, period: str, scope: str) -> Report:
     """Compute the scope's figures (and the previous period's) and build its report; the figures
     are kept in metric_snapshots as what the report said."""
-    from grassroots import metrics, metrics_store
+    from grassroots import metrics
+    from grassroots.metrics import snapshots
 
     district = None if scope == view.CITY else scope
     figures = metrics.compute(engine, as_of, period=period, district=district, timezone=settings.timezone)
     previous = metrics.compute(engine, metrics.previous_as_of(as_of, period), period=period, district=district,
                                timezone=settings.timezone)
-    metrics_store.store(engine, figures)
-    metrics_store.store(engine, previous)
+    snapshots.store(engine, figures)
+    snapshots.store(engine, previous)
     history = _history(settings, engine, as_of, period, scope, previous)
     return build_report(figures, previous, period=period, scope=scope, history=history)
 
@@ -64,7 +65,8 @@ def _history(settings: Settings, engine: Engine, as_of: dt.date, period: str, sc
              previous: dict) -> list[dict]:
     """The figures at the period ends before `as_of` for the trend chart: stored snapshots where
     there are, else computed once and stored; periods before the first case are left out."""
-    from grassroots import metrics, metrics_store
+    from grassroots import metrics
+    from grassroots.metrics import snapshots
 
     dates = [metrics.previous_as_of(as_of, period)]
     while len(dates) < TREND_POINTS.get(period, 8) - 1:
@@ -77,7 +79,7 @@ def _history(settings: Settings, engine: Engine, as_of: dt.date, period: str, sc
         if figures is None:
             figures = metrics.compute(engine, day, period=period, district=None if scope == view.CITY else scope,
                                       timezone=settings.timezone)
-            metrics_store.store(engine, figures)
+            snapshots.store(engine, figures)
         points.append(figures)
     while points and not points[0].get("total"):
         points.pop(0)
@@ -85,7 +87,7 @@ def _history(settings: Settings, engine: Engine, as_of: dt.date, period: str, sc
 
 
 def _snapshots(engine: Engine, period: str, scope: str, first: dt.date, before: dt.date) -> dict[dt.date, dict]:
-    from grassroots.metrics_store import metric_snapshots as t
+    from grassroots.warehouse.schema import metric_snapshots as t
 
     query = sa.select(t.c.as_of, t.c.figures).where(
         t.c.period == period, t.c.scope == scope, t.c.as_of >= first, t.c.as_of < before)

@@ -1,6 +1,6 @@
 """Which addresses a report already reached: sent_reports, so a retry never mails anyone twice.
 
-Defined on the warehouse's `metadata`, migrated by the Alembic revision 0003_sent_reports.
+The table is in grassroots/warehouse/schema.py.
 An address is recorded right after the mail server accepted its message.
 """
 
@@ -12,17 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from grassroots.warehouse import db
-from grassroots.warehouse.schema import UTCDateTime, metadata, utc_now
-
-sent_reports = sa.Table(
-    "sent_reports", metadata,
-    sa.Column("period", sa.Text, primary_key=True),
-    sa.Column("as_of", sa.Date, primary_key=True),
-    sa.Column("scope", sa.Text, primary_key=True),
-    sa.Column("email", sa.Text, primary_key=True),
-    sa.Column("message_id", sa.Text, nullable=False),
-    sa.Column("sent_at", UTCDateTime, nullable=False),
-)
+from grassroots.warehouse.schema import sent_reports, utc_now
 
 
 def normalize_address(email: str) -> str:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-CITY = "全市"
+from grassroots import contract
+
+CITY = contract.SCOPE_CITY
 PERIOD_NAMES = {"week": "周报", "month": "月报"}
 PREVIOUS_NAMES = {"week": "上周", "month": "上月"}
 OVERDUE_IN_MAIL = 20

@@ -91,7 +91,7 @@ def _summary(ws, figures: dict, previous: dict | None, title: str) -> None:
     start = 3
     _header(ws, start, [("label", "指标"), ("name", "名称"), ("value", "数值"), ("previous", "上期"),
                         ("change", "变化")], name_row=True)
-    from grassroots.receipts import put
+    from grassroots.validation.receipts import put
 
     for i, row in enumerate(rows, start=start + 2):
         for j, value in enumerate(row, start=1):
@@ -105,7 +105,7 @@ def _summary(ws, figures: dict, previous: dict | None, title: str) -> None:
 
 
 def _table(ws, columns: list[tuple[str, str]], rows: list[dict], name_row: dict | None = None) -> None:
-    from grassroots.receipts import put
+    from grassroots.validation.receipts import put
 
     _header(ws, 1, columns, name_row=True, names=name_row)
     for i, row in enumerate(rows, start=3):

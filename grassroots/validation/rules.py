@@ -16,7 +16,7 @@ import pandas as pd
 
 from grassroots import contract
 from grassroots.findings import Finding, finding
-from grassroots.reader import Table
+from grassroots.intake.reader import Table
 from grassroots.reference import Reference
 from grassroots.validation.suites import Failure
 

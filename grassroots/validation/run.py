@@ -13,7 +13,7 @@ from pathlib import Path
 
 from grassroots import contract
 from grassroots.findings import Finding, finding
-from grassroots.reader import Submission, Table
+from grassroots.intake.reader import Submission, Table
 from grassroots.reference import Reference
 from grassroots.validation import rules, suites
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from grassroots import clock, contract
-from grassroots.reader import Table
+from grassroots.intake.reader import Table
 
 log = logging.getLogger(__name__)
 

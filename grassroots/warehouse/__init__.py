@@ -4,7 +4,7 @@ safely (one transaction per submission) into SQLite or PostgreSQL from the same 
 Schema: notes/SCHEMA.md, defined in `schema`, migrated by Alembic (`upgrade`).
 """
 
-from grassroots.warehouse.db import WarehouseUnavailable, connect, upgrade
+from grassroots.warehouse.db import WarehouseUnavailable, connect, opened, upgrade
 from grassroots.warehouse.merge import MergeResult, merge_submission
 from grassroots.warehouse.queries import district_summary, ledger_state
 from grassroots.warehouse.reference_store import load_reference, replace_reference
@@ -15,6 +15,7 @@ from grassroots.warehouse.submissions import (
     load_findings,
     record_findings,
     register_submission,
+    submission_findings,
     submissions_in_state,
     update_submission,
 )
@@ -31,9 +32,11 @@ __all__ = [
     "load_findings",
     "load_reference",
     "merge_submission",
+    "opened",
     "record_findings",
     "register_submission",
     "replace_reference",
+    "submission_findings",
     "submissions_in_state",
     "update_submission",
     "upgrade",

@@ -9,8 +9,10 @@ with a message in Chinese and English that says what to do.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -20,7 +22,18 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 PG_CONNECT_TIMEOUT_S = 10
-SQL_DIR = Path(__file__).resolve().parents[2] / "include" / "sql"
+
+def _sql_dir() -> Path:
+    """include/sql/: beside the package in a checkout (editable install, the Docker image), else
+    where a wheel installs it (<prefix>/share/grassroots/sql, pyproject's data-files)."""
+    for candidate in (Path(__file__).resolve().parents[2] / "include" / "sql",
+                      Path(sys.prefix) / "share" / "grassroots" / "sql"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("include/sql not found beside the package nor under <prefix>/share/grassroots/sql")
+
+
+SQL_DIR = _sql_dir()
 _IMMEDIATE = "grassroots_begin_immediate"
 
 
@@ -155,6 +168,61 @@ def sql(name: str) -> str:
     return _INCLUDE.sub(lambda m: sql(m.group(1)).rstrip("\n"), text)
 
 
+_PARAM = re.compile(r"(?<![:\w]):(\w+)")
+
+
+def run_sql(conn: Connection, name: str, params: Mapping | None = None, *, dates: tuple[str, ...] = (),
+            counts: tuple[str, ...] = (), timestamps: tuple[str, ...] = ()) -> list[dict]:
+    """Rows of include/sql/<name>.sql as dicts: the one way the project runs its SQL files.
+
+    Every parameter the text uses is bound with its type (the submission lifecycle's too, from
+    `lifecycle.SQL_PARAMS`); `dates` columns come back as date, `counts` as int and `timestamps`
+    as aware UTC datetimes whichever database answered (SQLite gives text, PostgreSQL Decimal sums).
+    """
+    from grassroots.warehouse.lifecycle import SQL_PARAMS
+    from grassroots.warehouse.schema import UTCDateTime
+
+    text = sql(name)
+    given = {**SQL_PARAMS, **(params or {})}
+    values = {key: given[key] for key in dict.fromkeys(_PARAM.findall(text))}
+    statement = sa.text(text).bindparams(*(sa.bindparam(k, type_=_bind_type(v)) for k, v in values.items()))
+    rows = [dict(r) for r in conn.execute(statement, values).mappings()]
+    for row in rows:
+        for column in dates:
+            if column in row:
+                row[column] = as_date(row[column])
+        for column in counts:
+            if column in row:
+                row[column] = 0 if row[column] is None else int(row[column])
+        for column in timestamps:
+            if column in row:
+                row[column] = UTCDateTime().process_result_value(row[column], conn.dialect)
+    return rows
+
+
+def _bind_type(value) -> sa.types.TypeEngine:
+    from grassroots.warehouse.schema import UTCDateTime
+
+    if isinstance(value, dt.datetime):
+        return UTCDateTime()
+    if isinstance(value, dt.date):
+        return sa.Date()
+    if isinstance(value, bool):
+        return sa.Boolean()
+    if isinstance(value, int):
+        return sa.Integer()
+    return sa.Text()
+
+
+def as_date(value) -> dt.date | None:
+    """A date from what a database gives back for one (SQLite: text; PostgreSQL: date)."""
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return dt.date.fromisoformat(str(value)[:10])
+
+
 def is_postgres(bind: Engine | Connection) -> bool:
     return bind.dialect.name == "postgresql"
 
@@ -171,6 +239,22 @@ def alembic_config(connection: Connection | None = None):
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["connection"] = connection
     return cfg
+
+
+@contextlib.contextmanager
+def opened(url: str | URL, *, migrate: bool = True) -> Iterator[Engine]:
+    """The one way to open the warehouse: an engine at the newest schema, disposed on the way out.
+
+        with warehouse.opened(settings.warehouse_url) as engine:
+            ...
+    """
+    engine = connect(url)
+    try:
+        if migrate:
+            upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def upgrade(engine: Engine) -> None:

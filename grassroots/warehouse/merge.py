@@ -24,7 +24,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from grassroots import settings
 from grassroots.warehouse import db, history, staging
+from grassroots.warehouse.lifecycle import IN_WAREHOUSE, Fate, State
 from grassroots.warehouse.schema import (
     CASE_FIELDS,
     VISIT_FIELDS,
@@ -41,7 +43,7 @@ LEDGER_KINDS = ("ledger", "ledger+visits")
 _PG_MERGE_LOCK = 0x6D657267  # advisory lock space of the per-district merge lock
 
 # Test hooks: pause the merge at a named point (the fault tests kill or disconnect it there).
-PAUSE_ENV = "GRASSROOTS_TEST_PAUSE_MERGE_AT"
+PAUSE_ENV = "GRASSROOTS_TEST_PAUSE_MERGE_AT"  # read by settings.py (merge_pause_at)
 PAUSE_FILE_ENV = "GRASSROOTS_TEST_PAUSE_FILE"
 checkpoint_hook: Callable[[str, Connection], None] | None = None
 
@@ -86,7 +88,7 @@ def _merged_already(engine: Engine, submission_id: int) -> bool:
     with db.read_connection(engine) as conn:
         row = conn.execute(sa.select(submissions.c.state, submissions.c.fate)
                            .where(submissions.c.id == submission_id)).first()
-    return row is not None and row.fate == "accepted" and row.state in ("merged", "done")
+    return row is not None and row.fate == Fate.ACCEPTED and row.state in IN_WAREHOUSE
 
 
 def _as_date(value) -> dt.date:
@@ -102,8 +104,9 @@ def _as_date(value) -> dt.date:
 def _checkpoint(name: str, conn: Connection) -> None:
     if checkpoint_hook is not None:
         checkpoint_hook(name, conn)
-    if os.environ.get(PAUSE_ENV) == name:
-        Path(os.environ[PAUSE_FILE_ENV]).write_text(str(os.getpid()), encoding="utf-8")
+    current = settings.load()
+    if current.merge_pause_at == name:
+        Path(current.merge_pause_file).write_text(str(os.getpid()), encoding="utf-8")
         while True:  # until the test kills this process
             time.sleep(1)
 
@@ -119,9 +122,9 @@ def _claim(conn: Connection, submission_id: int, district: str, as_of: dt.date, 
     """validated -> merged inside the merge transaction: True when this run holds the submission."""
     claimed = conn.execute(
         sa.update(submissions)
-        .where(submissions.c.id == submission_id, submissions.c.state == "validated",
+        .where(submissions.c.id == submission_id, submissions.c.state == State.VALIDATED,
                submissions.c.district == district)
-        .values(state="merged", fate="accepted", as_of=as_of, kind=kind, rows_accepted=accepted,
+        .values(state=State.MERGED, fate=Fate.ACCEPTED, as_of=as_of, kind=kind, rows_accepted=accepted,
                 updated_at=utc_now())
     ).rowcount
     if claimed:
@@ -137,7 +140,7 @@ def _claim(conn: Connection, submission_id: int, district: str, as_of: dt.date, 
         raise LookupError(f"no submission with id {submission_id}")
     if row.district != district:
         raise ValueError(f"submission {submission_id} belongs to {row.district!r}, not {district!r}")
-    if row.fate == "accepted" and row.state in ("merged", "done"):
+    if row.fate == Fate.ACCEPTED and row.state in IN_WAREHOUSE:
         return False
     raise ValueError(f"submission {submission_id} is {row.state}/{row.fate}; only a validated one can be merged")
 
@@ -161,8 +164,8 @@ def _merge_ledger(conn: Connection, sid: int, district: str, as_of: dt.date, row
 def _neighbours(conn: Connection, sid: int, district: str, as_of: dt.date) -> tuple[dt.date | None, dt.date | None]:
     """As-of dates of the district's accepted ledgers just before and just after this one (by as_of, id)."""
     s = submissions.c
-    ledgers = sa.select(s.as_of).where(s.district == district, s.fate == "accepted", s.id != sid,
-                                        s.state.in_(("merged", "done")), s.kind.in_(LEDGER_KINDS))
+    ledgers = sa.select(s.as_of).where(s.district == district, s.fate == Fate.ACCEPTED, s.id != sid,
+                                        s.state.in_(IN_WAREHOUSE), s.kind.in_(LEDGER_KINDS))
     before = sa.or_(s.as_of < as_of, sa.and_(s.as_of == as_of, s.id < sid))
     previous = conn.execute(ledgers.where(before).order_by(s.as_of.desc()).limit(1)).scalar()
     following = conn.execute(ledgers.where(~before).order_by(s.as_of).limit(1)).scalar()

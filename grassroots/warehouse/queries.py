@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from grassroots import contract
 from grassroots.warehouse import db
 from grassroots.warehouse.schema import cases
 
@@ -21,11 +22,7 @@ def ledger_state(engine: Engine, district: str) -> dict[str, dict]:
 
 def district_summary(engine: Engine) -> list[dict]:
     """Per district: cases, visits, accepted and rejected submissions, newest ledger's as-of date."""
-    query = sa.text(db.sql("select_district_summary")).columns(
-        sa.column("district", sa.Text), sa.column("cases", sa.Integer), sa.column("visits", sa.Integer),
-        sa.column("submissions_accepted", sa.Integer), sa.column("submissions_rejected", sa.Integer),
-        sa.column("latest_as_of", sa.Date),
-    )
     with db.read_connection(engine) as conn:
-        rows = [dict(r) for r in conn.execute(query, {"reference": "_reference"}).mappings()]
+        rows = db.run_sql(conn, "select_district_summary", {"reference": contract.REFERENCE_FOLDER}, dates=("latest_as_of",),
+                          counts=("cases", "visits", "submissions_accepted", "submissions_rejected"))
     return sorted(rows, key=lambda r: r["district"])

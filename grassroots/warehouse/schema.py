@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
 from grassroots import clock
+from grassroots.warehouse.lifecycle import Fate, State
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -111,8 +112,8 @@ submissions = sa.Table(
     sa.Column("as_of", Date),
     sa.Column("as_of_source", Text),
     sa.Column("late", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("state", Text, nullable=False, server_default="received"),
-    sa.Column("fate", Text, nullable=False, server_default="pending"),
+    sa.Column("state", Text, nullable=False, server_default=State.RECEIVED.value),
+    sa.Column("fate", Text, nullable=False, server_default=Fate.PENDING.value),
     sa.Column("reason", Text),
     sa.Column("rows_total", sa.Integer),
     sa.Column("rows_accepted", sa.Integer),
@@ -133,6 +134,7 @@ findings = sa.Table(
     sa.Column("sheet", Text),
     sa.Column("row", sa.Integer),
     sa.Column("column_name", Text),
+    sa.Column("column_index", sa.Integer),  # 0-based position in the sheet: the receipt marks that cell
     sa.Column("value", Text),
     sa.Column("reason", Text),
     sa.Column("fix", Text),
@@ -235,3 +237,69 @@ visit_cases = sa.Table(
 )
 
 WAREHOUSE_TABLES = (*REFERENCE_TABLES, submissions, findings, cases, case_history, visits, visit_cases)
+
+# --- the figures and the mail: what was computed and sent ---------------------------------------
+
+metric_snapshots = sa.Table(
+    "metric_snapshots", metadata,
+    sa.Column("period", Text, primary_key=True),
+    sa.Column("as_of", Date, primary_key=True),
+    sa.Column("scope", Text, primary_key=True),
+    sa.Column("figures", Text, nullable=False),
+    sa.Column("computed_at", UTCDateTime, nullable=False),
+)
+"""The figures a report said, per (period, as-of date, scope), as JSON text (grassroots.metrics.snapshots)."""
+
+sent_reports = sa.Table(
+    "sent_reports", metadata,
+    sa.Column("period", Text, primary_key=True),
+    sa.Column("as_of", Date, primary_key=True),
+    sa.Column("scope", Text, primary_key=True),
+    sa.Column("email", Text, primary_key=True),
+    sa.Column("message_id", Text, nullable=False),
+    sa.Column("sent_at", UTCDateTime, nullable=False),
+)
+"""Every address a report reached, recorded when the mail server took it: a retry mails nobody twice."""
+
+reminders_sent = sa.Table(
+    "reminders_sent", metadata,
+    sa.Column("period", Text, primary_key=True),
+    sa.Column("period_end", Date, primary_key=True),
+    sa.Column("district", Text, primary_key=True),
+    sa.Column("email", Text, primary_key=True),
+    sa.Column("message_id", Text, nullable=False),
+    sa.Column("sent_at", UTCDateTime, nullable=False),
+)
+"""Every address reminded per district and period: a district is reminded once per period."""
+
+# Indexes on case_history for the figures (created by revision 0008): a covering one with what the
+# case figures read, and partial ones for the figures that need a few cases, not every one: the
+# open cases by deadline (overdue), the resolved ones with what the median needs (read from the
+# index alone), and the versions of cases left out of their newest ledger (missing).
+_h = case_history.c
+_OPEN, _RESOLVED = _h.status != "已办结", _h.status == "已办结"
+CASE_HISTORY_STATE = ("district", "valid_from", "valid_to", "listed", "status", "deadline", "reported_on",
+                      "resolved_on", "source", "theme", "town", "paired_unit", "responsible_unit", "responsible_person")
+"""Every column the case figures read: the state at a date is read from this index alone (a
+district's is a range of it), never from the wider table."""
+CASE_HISTORY_INDEXES = (
+    sa.Index("ix_case_history_state", *(_h[name] for name in CASE_HISTORY_STATE)),
+    sa.Index("ix_case_history_open_deadline", _h.deadline, _h.valid_from, _h.valid_to,
+             postgresql_where=_OPEN, sqlite_where=_OPEN),
+    sa.Index("ix_case_history_resolved", _h.district, _h.reported_on, _h.resolved_on, _h.valid_from, _h.valid_to,
+             postgresql_where=_RESOLVED, sqlite_where=_RESOLVED),
+    sa.Index("ix_case_history_missing", _h.district, _h.valid_from, _h.valid_to,
+             postgresql_where=~_h.listed, sqlite_where=~_h.listed),
+)
+
+# The indexes the metrics SQL (include/sql/) relies on.
+METRICS_INDEXES = (
+    sa.Index("ix_cases_as_of", cases.c.as_of),
+    sa.Index("ix_cases_district_as_of", cases.c.district, cases.c.as_of, cases.c.submission_id),
+    sa.Index("ix_cases_lead_leader", cases.c.lead_leader),
+    sa.Index("ix_case_history_lead_leader", case_history.c.lead_leader),
+    *CASE_HISTORY_INDEXES,
+    sa.Index("ix_visits_unit_town", visits.c.unit, visits.c.town, visits.c.visit_date),
+    sa.Index("ix_visits_town", visits.c.town, visits.c.visit_date),
+    sa.Index("ix_visits_leader_unit", visits.c.leader, visits.c.unit, visits.c.visit_date),
+)

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from grassroots.findings import Finding
 from grassroots.warehouse import db
+from grassroots.warehouse.lifecycle import Fate, State
 from grassroots.warehouse.schema import findings as findings_table
 from grassroots.warehouse.schema import submissions, utc_now
 
@@ -38,7 +39,7 @@ def register_submission(engine: Engine, *, checksum: str, district: str, inbox_p
     """(id, created): the same bytes registered twice, even by two runs at once, get one record."""
     values = dict(checksum=checksum, district=district, inbox_path=inbox_path, file_name=file_name,
                   archive_path=archive_path, size_bytes=size_bytes, received_at=received_at,
-                  state="received", fate="pending", updated_at=utc_now())
+                  state=State.RECEIVED, fate=Fate.PENDING, updated_at=utc_now())
     with db.write_transaction(engine) as conn:
         stmt = (_insert(conn)(submissions).values(**values)
                 .on_conflict_do_nothing(index_elements=["checksum"]).returning(submissions.c.id))
@@ -83,13 +84,22 @@ def record_findings(engine: Engine, submission_id: int, findings: Iterable[Findi
     """Replace the submission's findings (a re-validation must not add a second copy)."""
     rows = [
         {"submission_id": submission_id, "severity": f.severity, "code": f.code, "sheet": f.sheet or None,
-         "row": f.row, "column_name": f.column or None, "value": f.value or None, "reason": f.reason, "fix": f.fix}
+         "row": f.row, "column_name": f.column or None, "column_index": f.column_index, "value": f.value or None,
+         "reason": f.reason, "fix": f.fix}
         for f in findings
     ]
     with db.write_transaction(engine) as conn:
         conn.execute(sa.delete(findings_table).where(findings_table.c.submission_id == submission_id))
         for start in range(0, len(rows), 10_000):
             conn.execute(sa.insert(findings_table), rows[start:start + 10_000])
+
+
+def submission_findings(engine: Engine, submission_id: int) -> list[Finding]:
+    """The submission's findings as the validation made them (what its receipt lists and marks)."""
+    return [Finding(code=r["code"], severity=r["severity"], reason=r["reason"] or "", fix=r["fix"] or "",
+                    sheet=r["sheet"] or "", row=r["row"], column=r["column_name"] or "",
+                    column_index=r["column_index"], value=r["value"] or "")
+            for r in load_findings(engine, submission_id)]
 
 
 def load_findings(engine: Engine, submission_id: int) -> list[dict]:

@@ -12,10 +12,10 @@ SELECT
     (SELECT count(*) FROM cases c WHERE c.district = n.district) AS cases,
     (SELECT count(*) FROM visits v WHERE v.district = n.district) AS visits,
     (SELECT count(*) FROM submissions s
-      WHERE s.district = n.district AND s.fate = 'accepted') AS submissions_accepted,
+      WHERE s.district = n.district AND s.fate = :fate_accepted) AS submissions_accepted,
     (SELECT count(*) FROM submissions s
-      WHERE s.district = n.district AND s.fate = 'rejected') AS submissions_rejected,
+      WHERE s.district = n.district AND s.fate = :fate_rejected) AS submissions_rejected,
     (SELECT max(s.as_of) FROM submissions s
-      WHERE s.district = n.district AND s.fate = 'accepted'
+      WHERE s.district = n.district AND s.fate = :fate_accepted
         AND s.kind IN ('ledger', 'ledger+visits')) AS latest_as_of
 FROM names n

@@ -7,7 +7,7 @@ WITH case_state AS NOT MATERIALIZED (
 latest_ledger AS (
     SELECT s.district, max(s.as_of) AS as_of
       FROM submissions s
-     WHERE s.fate = 'accepted' AND s.state IN ('merged', 'done') AND s.kind IN ('ledger', 'ledger+visits')
+     WHERE s.fate = :fate_accepted AND s.state IN (:state_merged, :state_done) AND s.kind IN ('ledger', 'ledger+visits')
        AND s.as_of <= :as_of
      GROUP BY s.district
 )

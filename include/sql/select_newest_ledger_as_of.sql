@@ -2,4 +2,4 @@
 -- figures at today's date, or at this date when a ledger is dated later. No parameters.
 SELECT max(s.as_of) AS as_of
   FROM submissions s
- WHERE s.fate = 'accepted' AND s.kind IN ('ledger', 'ledger+visits')
+ WHERE s.fate = :fate_accepted AND s.kind IN ('ledger', 'ledger+visits')

@@ -6,7 +6,7 @@ WITH errors AS (
     SELECT f.code, f.column_name, f.submission_id, f.sheet, f.row
       FROM findings f
       JOIN submissions s ON s.id = f.submission_id
-     WHERE s.fate = 'rejected' AND f.severity = 'error'
+     WHERE s.fate = :fate_rejected AND f.severity = 'error'
        AND s.district <> :reference_folder
        AND (s.as_of BETWEEN :period_start AND :as_of
             OR (s.as_of IS NULL AND s.received_at >= :received_from AND s.received_at < :received_until))

@@ -15,7 +15,7 @@ WITH names AS (
 ledgers AS (
     SELECT s.district, s.as_of
       FROM submissions s
-     WHERE s.fate = 'accepted' AND s.state IN ('merged', 'done') AND s.kind IN ('ledger', 'ledger+visits')
+     WHERE s.fate = :fate_accepted AND s.state IN (:state_merged, :state_done) AND s.kind IN ('ledger', 'ledger+visits')
        AND s.as_of <= :as_of
 )
 SELECT n.district,
@@ -25,11 +25,11 @@ SELECT n.district,
            AND (s.as_of BETWEEN :period_start AND :as_of
                 OR (s.as_of IS NULL AND s.received_at >= :received_from AND s.received_at < :received_until))) AS received,
        (SELECT count(*) FROM submissions s
-         WHERE s.district = n.district AND s.fate = 'accepted'
+         WHERE s.district = n.district AND s.fate = :fate_accepted
            AND (s.as_of BETWEEN :period_start AND :as_of
                 OR (s.as_of IS NULL AND s.received_at >= :received_from AND s.received_at < :received_until))) AS accepted,
        (SELECT count(*) FROM submissions s
-         WHERE s.district = n.district AND s.fate = 'rejected'
+         WHERE s.district = n.district AND s.fate = :fate_rejected
            AND (s.as_of BETWEEN :period_start AND :as_of
                 OR (s.as_of IS NULL AND s.received_at >= :received_from AND s.received_at < :received_until))) AS rejected,
        (SELECT count(*) FROM ledgers l

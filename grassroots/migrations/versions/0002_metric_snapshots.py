@@ -1,4 +1,4 @@
-"""Metrics: the metric_snapshots table (grassroots.metrics_store) and the indexes the metrics SQL uses.
+"""Metrics: the metric_snapshots table (grassroots.warehouse.schema) and the indexes the metrics SQL uses.
 
 Revision ID: 0002_metric_snapshots
 Revises: 0001
@@ -15,7 +15,7 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-# The indexes the metrics SQL relies on (also declared in grassroots.metrics_store):
+# The indexes the metrics SQL relies on (also declared in grassroots.warehouse.schema):
 INDEXES = (
     # cases changed after a past as-of date (looked up in case_history); a district's cases by date,
     # and those missing from its newest ledger (an older as_of or submission than that ledger's)

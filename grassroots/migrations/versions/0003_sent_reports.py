@@ -1,4 +1,4 @@
-"""Report: the sent_reports table (grassroots.report.store), one row per address a report reached.
+"""Report: the sent_reports table (grassroots.warehouse.schema), one row per address a report reached.
 
 Revision ID: 0003_sent_reports
 Revises: 0002_metric_snapshots

@@ -1,4 +1,4 @@
-"""Reminders: the reminders_sent table (grassroots.reminders), one row per address reminded per period.
+"""Reminders: the reminders_sent table (grassroots.warehouse.schema), one row per address reminded per period.
 
 Revision ID: 0004_reminders_sent
 Revises: 0003_sent_reports

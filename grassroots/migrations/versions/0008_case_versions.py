@@ -30,7 +30,7 @@ FIELDS = (
 )
 DATES = {"reported_on", "deadline", "resolved_on"}
 OLD = "case_history_0005"
-# the columns of the covering index the case figures read (grassroots.metrics_store.CASE_HISTORY_STATE)
+# the columns of the covering index the case figures read (grassroots.warehouse.schema.CASE_HISTORY_STATE)
 STATE = ("district", "valid_from", "valid_to", "listed", "status", "deadline", "reported_on", "resolved_on",
          "source", "theme", "town", "paired_unit", "responsible_unit", "responsible_person")
 LEDGER_KINDS = ("ledger", "ledger+visits")
@@ -79,7 +79,7 @@ def upgrade() -> None:
 
 
 def _partial_indexes():
-    """The figures' partial indexes (declared in grassroots.metrics_store.CASE_HISTORY_INDEXES)."""
+    """The figures' partial indexes (declared in grassroots.warehouse.schema.CASE_HISTORY_INDEXES)."""
     return (
         ("ix_case_history_open_deadline", ["deadline", "valid_from", "valid_to"], sa.text("status <> '已办结'")),
         ("ix_case_history_resolved", ["district", "reported_on", "resolved_on", "valid_from", "valid_to"],
