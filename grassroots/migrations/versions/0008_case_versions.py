@@ -8,7 +8,7 @@ every district's ledgers in order (as-of date, then id) through the merge's own 
 (grassroots.warehouse.history), so every figure at every past date stays the same.
 
 Revision ID: 0008_case_versions
-Revises: 0005_submission_late
+Revises: 0009_findings_column_index (0005_submission_late before main had 0009)
 Create Date: 2026-12-01
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_case_versions"
-down_revision = "0005_submission_late"
+down_revision = "0009_findings_column_index"  # main has 0009 on 0005; the lead re-links the chain
 branch_labels = None
 depends_on = None
 
