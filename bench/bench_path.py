@@ -43,7 +43,7 @@ STEPS = ("scan", "receive", "read", "validate", "merge", "receipts")
 # --- the files --------------------------------------------------------------------------------
 
 def write_csv(path: Path, rows: int) -> None:
-    from tests import fixtures_validation as fx
+    from tests.samples import validation as fx
 
     towns = ["鼓楼街道", "南门街道"]
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
@@ -110,7 +110,8 @@ def _timed(fn):
 def bare_stages(path: Path, engine: sa.Engine, settings) -> dict[str, float]:
     from bench.bench_merge import bare_load
     from bench.bench_validate import bare_read
-    from grassroots import contract, reader
+    from grassroots import contract
+    from grassroots.intake import reader
     from grassroots.validation import suites
 
     times = {}
@@ -195,7 +196,7 @@ def _pg_database() -> tuple[str, Callable[[], None]]:
 def run(kind: str, rows: int, typical: bool) -> list[tuple[str, str, str]]:
     from grassroots import settings as settings_module
     from grassroots import warehouse
-    from tests import fixtures_validation as fx
+    from tests.samples import validation as fx
 
     lines = []
     with tempfile.TemporaryDirectory(prefix="bench-path-") as tmp:
