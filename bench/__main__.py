@@ -7,7 +7,7 @@ Each runs with its defaults (the sizes of the issues); run one alone with its ow
 import importlib
 
 BENCHES = ["bench.bench_dag_parse", "bench.bench_read", "bench.bench_validate", "bench.bench_receipt", "bench.bench_merge",
-           "bench.bench_metrics", "bench.bench_file_store", "bench.bench_hostile"]
+           "bench.bench_metrics", "bench.bench_path", "bench.bench_file_store", "bench.bench_hostile"]
 
 for name in BENCHES:
     print(f"\n## {name}", flush=True)

@@ -68,6 +68,9 @@ SOURCE_ROW = Field("source_row", "integer", "来源行号", description="报送�
 VISIT_KEY = Field("visit_key", "string", "走访标识", True,
                   description="走访编号；未填写编号的，为走访日期、单位、领导、街道和对象的散列值")
 FIRST_AS_OF = Field("first_as_of", "date", "首次报送截至日期", True)
+VALID_FROM = Field("valid_from", "date", "版本起始日期", True, description="首次给出这一状态的问题清单的截至日期")
+VALID_TO = Field("valid_to", "date", "版本结束日期", description="下一版本的起始日期；空：导出日期时仍为当前状态")
+LISTED = Field("listed", "boolean", "最新清单列出", True, description="否：该区县最新的问题清单未再列出此问题，沿用最后状态")
 
 
 def _ledger_fields() -> list[Field]:
@@ -105,9 +108,10 @@ def _reference_tables() -> list[Table]:
 
 TABLES: tuple[Table, ...] = (
     Table("cases", "问题清单（截至导出日期的状态）", (*_ledger_fields(), AS_OF, SUBMISSION), ("district", "case_id")),
-    Table("case_history", "问题清单历史（每次报送的每一行）",
-          (*_ledger_fields()[:2], AS_OF, SUBMISSION, *_ledger_fields()[2:], SOURCE_SHEET, SOURCE_ROW),
-          ("district", "case_id", "submission_id")),
+    Table("case_history", "问题历史（每个问题的每一版状态及其有效期）",
+          (*_ledger_fields()[:2], VALID_FROM, VALID_TO, LISTED, SUBMISSION, *_ledger_fields()[2:], SOURCE_SHEET,
+           SOURCE_ROW),
+          ("district", "case_id", "valid_from")),
     Table("visits", "走访记录",
           (_from_column(VISITS_SHEET.column("district")), VISIT_KEY,
            *(_from_column(c) for c in VISITS_SHEET.columns if c.field not in ("district", "case_ids")),
@@ -141,7 +145,8 @@ def collect(engine: Engine, as_of: dt.date, district: str | None = None, *,
     with db.guard(engine), db.read_connection(engine) as conn:
         rows = {
             "cases": db.run_sql(conn, "select_cases_at", params, dates=case_dates),
-            "case_history": db.run_sql(conn, "select_case_history_at", params, dates=case_dates),
+            "case_history": [r | {"listed": bool(r["listed"])} for r in db.run_sql(
+                conn, "select_case_history_at", params, dates=(*case_dates, "valid_from", "valid_to"))],
             "visits": db.run_sql(conn, "select_visits_at", params, dates=("visit_date", "first_as_of")),
             "visit_cases": db.run_sql(conn, "select_visit_case_links_at", params),
         }

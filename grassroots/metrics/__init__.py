@@ -142,6 +142,7 @@ def _query(engine: Engine, params: Params) -> dict[str, list[dict]]:
         with conn.begin():
             if db.is_postgres(conn):  # room to aggregate a million cases in memory, not on disk
                 conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+                conn.exec_driver_sql("SET LOCAL jit = off")  # compiling costs more than these queries gain
             return {
                 "districts": run(conn, "select_districts", params),
                 "cases": run(conn, "select_case_breakdown", params, counts=counts),

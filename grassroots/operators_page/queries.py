@@ -32,7 +32,7 @@ FIGURES = {
 and two of the page's own: open cases lacking an owner, cases the newest ledger no longer lists."""
 
 _DATES = ("as_of", "reported_on", "deadline", "resolved_on", "first_as_of", "missing_since",
-          "last_listed_as_of", "latest_ledger_as_of")
+          "last_listed_as_of", "latest_ledger_as_of", "valid_to", "last_listed")
 _TIMESTAMPS = ("received_at", "updated_at")
 
 

@@ -3,9 +3,11 @@
 Everything happens in one transaction that starts by claiming the submission (state validated
 -> merged, a conditional UPDATE that a second run at once waits on and then finds done). A crash
 or a dropped connection anywhere before the commit leaves the warehouse as it was and the
-submission 'validated', so the next run merges it. Rows go through temporary stage tables and
-`INSERT ... ON CONFLICT DO UPDATE ... WHERE <newer> AND <something differs>`, so a re-merge
-writes nothing and an older ledger (by as-of date) adds history without overwriting newer state.
+submission 'validated', so the next run merges it. Rows go through temporary stage tables.
+A ledger writes only what it changes: a case's history is one row per version (history.py), so a
+ledger that repeats the last one writes nothing but the rows that differ; an older ledger (by
+as-of date) arriving late rewrites the versions from its date on by the same rule. Visits are
+upserted (`INSERT ... ON CONFLICT DO UPDATE ... WHERE <newer> AND <something differs>`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from grassroots import settings
-from grassroots.warehouse import db, staging
+from grassroots.warehouse import db, history, staging
 from grassroots.warehouse.lifecycle import IN_WAREHOUSE, Fate, State
 from grassroots.warehouse.schema import (
     CASE_FIELDS,
@@ -147,98 +149,148 @@ def _claim(conn: Connection, submission_id: int, district: str, as_of: dt.date, 
 
 def _merge_ledger(conn: Connection, sid: int, district: str, as_of: dt.date, rows: pd.DataFrame,
                   result: MergeResult) -> None:
+    """History records changes: a case's version is closed and a new one opened only where the
+    ledger changes it (its row differs, or it is left out or listed again); `cases` follows."""
     staging.stage(conn, stage_ledger, rows)
     _checkpoint("staged", conn)
-    s = stage_ledger.c
-    d, a, i = (sa.literal(district, sa.Text), sa.literal(as_of, sa.Date), sa.literal(sid, sa.Integer))
-    fields = [s[name] for name in CASE_FIELDS]
-
-    # A submission's history is written whole in one transaction, so one row tells whether it is
-    # there (a forced re-merge); when it is not, a plain INSERT is the cheapest way in.
-    if not rows.empty and not _history_recorded(conn, sid, district, rows["case_id"].iloc[0]):
-        history = sa.insert(case_history).from_select(
-            ["district", "case_id", "as_of", "submission_id", *CASE_FIELDS, "source_sheet", "source_row"],
-            sa.select(d, s.case_id, a, i, *fields, s.source_sheet, s.source_row),
-        )
-        result.history_rows = _rows(conn, history)
-    _checkpoint("history", conn)
-
-    written = (*CASE_FIELDS, "as_of", "submission_id", "source_row")
-    incoming = {**{name: s[name] for name in CASE_FIELDS}, "as_of": a, "submission_id": i, "source_row": s.source_row}
-    # Rows that would change nothing are left out before the upsert (no write, no row lock);
-    # the ON CONFLICT clause repeats the test for a row another merge wrote meanwhile.
-    unchanged = sa.select(cases.c.case_id).where(
-        cases.c.district == district, cases.c.case_id == s.case_id,
-        ~sa.and_(_newer(a, i, cases.c.as_of, cases.c.submission_id), _differs(incoming, cases, written)),
-    ).exists()
-    before = _count(conn, cases, district)
-    upsert = _insert(conn)(cases).from_select(
-        ["district", "case_id", *CASE_FIELDS, "as_of", "submission_id", "source_row", "first_as_of", "updated_at"],
-        sa.select(d, s.case_id, *fields, a, i, s.source_row, a, sa.literal(utc_now(), cases.c.updated_at.type))
-        .where(~unchanged),
-    )
-    new = upsert.excluded
-    upsert = upsert.on_conflict_do_update(
-        index_elements=["district", "case_id"],
-        set_={**{name: new[name] for name in written}, "updated_at": new.updated_at},
-        where=sa.and_(
-            _newer(new.as_of, new.submission_id, cases.c.as_of, cases.c.submission_id),
-            _differs({name: new[name] for name in written}, cases, written),
-        ),
-    )
-    written_rows = _rows(conn, upsert)
-    after = _count(conn, cases, district)
-    result.cases_inserted = after - before
-    result.cases_updated = written_rows - result.cases_inserted
+    previous, following = _neighbours(conn, sid, district, as_of)
+    if following is None:
+        _merge_newest_ledger(conn, sid, district, as_of, previous, result)
+    else:  # an older ledger arriving late: the general rule, in Python, over this district's versions
+        _merge_older_ledger(conn, sid, district, as_of, previous, following, result)
     _checkpoint("cases", conn)
 
-    listed = sa.select(s.case_id).where(s.case_id == cases.c.case_id).exists()
-    conn.execute(  # an older ledger arriving late moves the first sighting back
-        sa.update(cases).where(cases.c.district == district, cases.c.first_as_of > as_of, listed)
-        .values(first_as_of=as_of, updated_at=utc_now())
-    )
-    every_case_listed = after == len(rows)  # each staged case is in `cases` now: none is left out
-    result.cases_flagged_missing = _flag_missing(conn, sid, district, as_of, listed, every_case_listed)
+
+def _neighbours(conn: Connection, sid: int, district: str, as_of: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """As-of dates of the district's accepted ledgers just before and just after this one (by as_of, id)."""
+    s = submissions.c
+    ledgers = sa.select(s.as_of).where(s.district == district, s.fate == Fate.ACCEPTED, s.id != sid,
+                                        s.state.in_(IN_WAREHOUSE), s.kind.in_(LEDGER_KINDS))
+    before = sa.or_(s.as_of < as_of, sa.and_(s.as_of == as_of, s.id < sid))
+    previous = conn.execute(ledgers.where(before).order_by(s.as_of.desc()).limit(1)).scalar()
+    following = conn.execute(ledgers.where(~before).order_by(s.as_of).limit(1)).scalar()
+    return _as_date_or_none(previous), _as_date_or_none(following)
 
 
-def _history_recorded(conn: Connection, sid: int, district: str, case_id: str) -> bool:
-    h = case_history.c
-    return conn.execute(sa.select(h.case_id).where(h.district == district, h.case_id == case_id,
-                                                   h.submission_id == sid)).first() is not None
+def _as_date_or_none(value) -> dt.date | None:
+    return None if value is None else _as_date(value)
 
 
-def _flag_missing(conn: Connection, sid: int, district: str, as_of: dt.date, listed,
-                  every_case_listed: bool) -> int:
-    """Cases the district's newest ledger no longer lists get missing_since; listed ones lose it."""
-    newest = conn.execute(
-        sa.select(submissions.c.id, submissions.c.as_of)
-        .where(submissions.c.district == district, submissions.c.fate == Fate.ACCEPTED,
-               submissions.c.state.in_(IN_WAREHOUSE), submissions.c.kind.in_(LEDGER_KINDS))
-        .order_by(submissions.c.as_of.desc(), submissions.c.id.desc()).limit(1)
-    ).first()
-    now = utc_now()
-    if newest is not None and newest.id == sid:
-        flagged = 0
-        if not every_case_listed:
-            flagged = conn.execute(
-                sa.update(cases).where(cases.c.district == district, cases.c.missing_since.is_(None), ~listed)
-                .values(missing_since=as_of, updated_at=now)
-            ).rowcount
-        any_flagged = sa.select(cases.c.case_id).where(cases.c.district == district,
-                                                       cases.c.missing_since.is_not(None)).limit(1)
-        if conn.execute(any_flagged).first() is not None:
-            conn.execute(
-                sa.update(cases).where(cases.c.district == district, cases.c.missing_since.is_not(None), listed)
-                .values(missing_since=None, updated_at=now)
-            )
-        return flagged
-    # An older ledger: a case whose newest state it gives is one that newer ledgers do not list.
-    newest_as_of = newest.as_of if newest is not None else as_of
-    return conn.execute(
-        sa.update(cases).where(cases.c.district == district, cases.c.submission_id == sid,
-                               cases.c.missing_since.is_(None))
-        .values(missing_since=newest_as_of, updated_at=now)
+def _merge_newest_ledger(conn: Connection, sid: int, district: str, as_of: dt.date, previous: dt.date | None,
+                         result: MergeResult) -> None:
+    """The common case, set-at-a-time: versions change where the ledger changes something."""
+    s, h = stage_ledger.c, case_history.c
+    d, a, i = (sa.literal(district, sa.Text), sa.literal(as_of, sa.Date), sa.literal(sid, sa.Integer))
+    now = sa.literal(utc_now(), cases.c.updated_at.type)
+    fields = [s[name] for name in CASE_FIELDS]
+    current = sa.and_(h.district == district, h.valid_to.is_(None))
+    staged = sa.select(s.case_id).where(s.case_id == h.case_id).exists()
+    version_columns = ["district", "case_id", "valid_from", "valid_to", "listed", "last_listed", "submission_id",
+                       *CASE_FIELDS, "source_sheet", "source_row"]
+
+    # Left out: a listed case the ledger does not list becomes missing from this date, with its last state.
+    left_out = sa.and_(current, h.listed, ~staged)
+    last = sa.literal(previous if previous is not None else as_of, sa.Date)
+    result.history_rows += _rows(conn, sa.insert(case_history).from_select(version_columns, sa.select(
+        h.district, h.case_id, a, sa.null(), sa.false(), last, h.submission_id,
+        *(h[name] for name in CASE_FIELDS), h.source_sheet, h.source_row,
+    ).where(left_out, h.valid_from < as_of)))
+    conn.execute(sa.update(case_history).where(left_out, h.valid_from < as_of).values(valid_to=as_of))
+    conn.execute(sa.update(case_history).where(left_out, h.valid_from == as_of)  # a same-date ledger's own
+                 .values(listed=False, last_listed=last))
+    result.cases_flagged_missing = conn.execute(
+        sa.update(cases).where(cases.c.district == district, cases.c.missing_since.is_(None),
+                               ~sa.select(s.case_id).where(s.case_id == cases.c.case_id).exists())
+        .values(missing_since=as_of, as_of=last, updated_at=now)
     ).rowcount
+    _checkpoint("history", conn)
+
+    # Unchanged: listed now with the same row. Only the rest of the stage is written anywhere.
+    same = sa.select(h.case_id).where(current, h.case_id == s.case_id, h.listed,
+                                      *(s[name].is_not_distinct_from(h[name]) for name in CASE_FIELDS)).exists()
+    conn.execute(sa.delete(stage_ledger).where(same))
+    changed = sa.and_(current, staged)
+    conn.execute(sa.update(case_history).where(changed, h.valid_from < as_of).values(valid_to=as_of))
+    conn.execute(sa.delete(case_history).where(changed, h.valid_from == as_of))
+    result.history_rows += _rows(conn, sa.insert(case_history).from_select(version_columns, sa.select(
+        d, s.case_id, a, sa.null(), sa.true(), sa.null(), i, *fields, s.source_sheet, s.source_row)))
+
+    before = _count(conn, cases, district)
+    upsert = _insert(conn)(cases).from_select(
+        ["district", "case_id", *CASE_FIELDS, "as_of", "submission_id", "source_row", "first_as_of", "missing_since",
+         "updated_at"],
+        sa.select(d, s.case_id, *fields, a, i, s.source_row, a, sa.null(), now)
+        .where(s.case_id.is_not(None)),  # a WHERE lets SQLite parse the ON CONFLICT after a SELECT
+    )
+    new = upsert.excluded
+    written = (*CASE_FIELDS, "as_of", "submission_id", "source_row", "missing_since", "updated_at")
+    upsert = upsert.on_conflict_do_update(index_elements=["district", "case_id"],
+                                          set_={name: new[name] for name in written})
+    written_rows = _rows(conn, upsert)
+    result.cases_inserted = _count(conn, cases, district) - before
+    result.cases_updated = written_rows - result.cases_inserted
+
+
+def _merge_older_ledger(conn: Connection, sid: int, district: str, as_of: dt.date, previous: dt.date | None,
+                        following: dt.date, result: MergeResult) -> None:
+    """Rare: recompute the district's versions from this date on and write the difference."""
+    h, s = case_history.c, stage_ledger.c
+    names = [c.name for c in case_history.columns if c.name != "district"]
+    touching = sa.and_(h.district == district, sa.or_(h.valid_to.is_(None), h.valid_to > as_of))
+    old = {_version(r) for r in conn.execute(sa.select(*(h[n] for n in names)).where(touching))}
+    rows = {r.case_id: history.Row(tuple(r[1:1 + len(CASE_FIELDS)]), r.source_sheet, r.source_row)
+            for r in conn.execute(sa.select(s.case_id, *(s[n] for n in CASE_FIELDS), s.source_sheet, s.source_row))}
+    new = set(history.apply_ledger(old, rows, submission_id=sid, as_of=as_of, next_as_of=following,
+                                   previous_as_of=previous))
+    gone, added = old - new, new - old
+    for version in gone:
+        conn.execute(sa.delete(case_history).where(h.district == district, h.case_id == version.case_id,
+                                                   h.valid_from == version.valid_from))
+    if added:
+        conn.execute(sa.insert(case_history), [_version_row(district, v) for v in added])
+    result.history_rows = len(added)
+    _checkpoint("history", conn)
+
+    # `cases` is every case's current version, first_as_of its earliest listing, missing_since when
+    # its current version is a missing one (from that version's start).
+    current = {v.case_id: v for v in new if v.valid_to is None}
+    stored = {r.case_id: r for r in conn.execute(sa.select(cases).where(cases.c.district == district))}
+    now = utc_now()
+    for case_id, v in current.items():
+        values = {**dict(zip(CASE_FIELDS, v.fields, strict=True)), "submission_id": v.submission_id,
+                  "source_row": v.source_row, "as_of": v.valid_from if v.listed else v.last_listed,
+                  "missing_since": None if v.listed else v.valid_from}
+        row = stored.get(case_id)
+        first = as_of if case_id in rows else None
+        if row is None:
+            conn.execute(sa.insert(cases).values(district=district, case_id=case_id, first_as_of=first or v.valid_from,
+                                                 updated_at=now, **values))
+            result.cases_inserted += 1
+            continue
+        changed = any(getattr(row, k) != val for k, val in values.items())
+        if first is not None and row.first_as_of > first:  # seen earlier than known: not a change of state
+            values["first_as_of"] = first
+        if changed or "first_as_of" in values:
+            conn.execute(sa.update(cases).where(cases.c.district == district, cases.c.case_id == case_id)
+                         .values(updated_at=now, **values))
+        result.cases_updated += changed
+        result.cases_flagged_missing += changed and not v.listed and row.missing_since is None
+
+
+def _version(r) -> history.Version:
+    fields = tuple(_as_date_or_none(getattr(r, n)) if n in _DATE_FIELDS else getattr(r, n) for n in CASE_FIELDS)
+    return history.Version(r.case_id, _as_date(r.valid_from), _as_date_or_none(r.valid_to), bool(r.listed),
+                           _as_date_or_none(r.last_listed), r.submission_id, fields, r.source_sheet, r.source_row)
+
+
+_DATE_FIELDS = {"reported_on", "deadline", "resolved_on"}
+
+
+def _version_row(district: str, v: history.Version) -> dict:
+    return {"district": district, "case_id": v.case_id, "valid_from": v.valid_from, "valid_to": v.valid_to,
+            "listed": v.listed, "last_listed": v.last_listed, "submission_id": v.submission_id,
+            **dict(zip(CASE_FIELDS, v.fields, strict=True)), "source_sheet": v.source_sheet,
+            "source_row": v.source_row}
 
 
 # --- visits ---------------------------------------------------------------------------------

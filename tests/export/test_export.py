@@ -69,7 +69,7 @@ def test_the_export_validates_and_round_trips(city, tmp_path, fmt):
 
     assert len(data["cases"]) == figures["total"] == 7
     assert len(data["visits"]) == figures["visits"] == 2
-    assert len(data["case_history"]) == _count(city, "SELECT count(*) FROM case_history WHERE as_of <= :d", d=AS_OF)
+    assert len(data["case_history"]) == _count(city, "SELECT count(*) FROM case_history WHERE valid_from <= :d", d=AS_OF)
     assert len(data["visit_cases"]) == _count(city, "SELECT count(*) FROM visit_cases")
     assert len(data["towns"]) == 4 and len(data["pairings"]) == 4 and "recipients" not in data
 
@@ -90,7 +90,8 @@ def test_the_export_validates_and_round_trips(city, tmp_path, fmt):
 def test_the_cases_as_they_stood_at_an_earlier_date(city, tmp_path):
     data = _read(_write(city, tmp_path / "out", "csv", as_of=dt.date(2026, 10, 31)))
     assert {(r["case_id"], r["status"]) for r in data["cases"]} == {("HS-001", "推进中"), ("HS-002", "已办结")}
-    assert {r["as_of"] for r in data["case_history"]} == {dt.date(2026, 10, 30)}
+    assert {r["valid_from"] for r in data["case_history"]} == {dt.date(2026, 10, 30)}
+    assert {r["valid_to"] for r in data["case_history"]} == {None}  # what changed later is not known at 10-31
     assert [r["visit_id"] for r in data["visits"]] == ["V-001"]
     assert {(r["scope"], r["figure"], r["value"]) for r in data["figures"] if r["figure"] == "total"} >= {
         (contract.SCOPE_CITY, "total", 2)}

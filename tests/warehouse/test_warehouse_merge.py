@@ -41,9 +41,10 @@ def test_merge_writes_cases_history_and_visits_with_lineage(engine):
     assert (first["submission_id"], first["source_row"], second["source_row"]) == (sid, 3, 4)
 
     history = table_rows(engine, "case_history", "case_id")
-    assert [(h["case_id"], h["as_of"], h["submission_id"], h["source_sheet"], h["source_row"], h["status"])
-            for h in history] == [("HS-001", NOV_20, sid, "问题清单", 3, "已办结"),
-                                  ("HS-002", NOV_20, sid, "问题清单", 4, "推进中")]
+    assert [(h["case_id"], h["valid_from"], h["valid_to"], bool(h["listed"]), h["submission_id"], h["source_sheet"],
+             h["source_row"], h["status"]) for h in history] == [
+        ("HS-001", NOV_20, None, True, sid, "问题清单", 3, "已办结"),
+        ("HS-002", NOV_20, None, True, sid, "问题清单", 4, "推进中")]
 
     stored = {v["visit_key"]: v for v in table_rows(engine, "visits")}
     assert set(stored) >= {"ZF-01"} and len(stored) == 2
@@ -95,7 +96,8 @@ def test_an_older_ledger_arriving_late_adds_history_but_keeps_the_current_state(
     older_id, result = merge_ledger(engine, "清单1113.xlsx", NOV_13, [
         case("HS-001", "推进中", deadline="2026-12-01"), case("HS-002", "未启动"), case("HS-000", "推进中")])
 
-    assert (result.history_rows, result.cases_inserted, result.cases_updated) == (3, 1, 0)
+    # A version before each newer one, and HS-000's two: listed on 11-13, left out from 11-20 on.
+    assert (result.history_rows, result.cases_inserted, result.cases_updated) == (4, 1, 0)
     current = {c["case_id"]: c for c in table_rows(engine, "cases")}
     assert (current["HS-001"]["status"], current["HS-001"]["deadline"], current["HS-001"]["as_of"],
             current["HS-001"]["submission_id"]) == ("已办结", dt.date(2026, 12, 31), NOV_20, newer_id)
@@ -105,12 +107,15 @@ def test_an_older_ledger_arriving_late_adds_history_but_keeps_the_current_state(
     assert (current["HS-000"]["status"], current["HS-000"]["missing_since"]) == ("推进中", NOV_20)
     assert (current["HS-001"]["missing_since"], current["HS-002"]["missing_since"]) == (None, None)
 
-    history = [(h["case_id"], h["as_of"], h["status"], h["submission_id"])
-               for h in table_rows(engine, "case_history", "case_id,as_of")]
+    history = [(h["case_id"], h["valid_from"], h["valid_to"], bool(h["listed"]), h["last_listed"], h["status"],
+                h["submission_id"]) for h in table_rows(engine, "case_history", "case_id,valid_from")]
     assert history == [
-        ("HS-000", NOV_13, "推进中", older_id),
-        ("HS-001", NOV_13, "推进中", older_id), ("HS-001", NOV_20, "已办结", newer_id),
-        ("HS-002", NOV_13, "未启动", older_id), ("HS-002", NOV_20, "推进中", newer_id),
+        ("HS-000", NOV_13, NOV_20, True, None, "推进中", older_id),
+        ("HS-000", NOV_20, None, False, NOV_13, "推进中", older_id),
+        ("HS-001", NOV_13, NOV_20, True, None, "推进中", older_id),
+        ("HS-001", NOV_20, None, True, None, "已办结", newer_id),
+        ("HS-002", NOV_13, NOV_20, True, None, "未启动", older_id),
+        ("HS-002", NOV_20, None, True, None, "推进中", newer_id),
     ]
     assert warehouse.district_summary(engine)[0]["latest_as_of"] == NOV_20
 
@@ -118,18 +123,19 @@ def test_an_older_ledger_arriving_late_adds_history_but_keeps_the_current_state(
 def test_a_newer_ledger_updates_only_what_changed(engine):
     merge_ledger(engine, "清单1113.xlsx", NOV_13, [case("HS-001"), case("HS-002")])
     sid, result = merge_ledger(engine, "清单1120.xlsx", NOV_20, [case("HS-001", "已办结"), case("HS-002")])
-    assert (result.cases_inserted, result.cases_updated, result.history_rows) == (0, 2, 2)
+    assert (result.cases_inserted, result.cases_updated, result.history_rows) == (0, 1, 1)  # HS-002 is unchanged
     current = {c["case_id"]: c for c in table_rows(engine, "cases")}
     assert (current["HS-001"]["status"], current["HS-001"]["as_of"], current["HS-001"]["submission_id"],
             current["HS-001"]["first_as_of"]) == ("已办结", NOV_20, sid, NOV_13)
-    # The current state of each case is its newest history row.
+    assert current["HS-002"]["as_of"] == NOV_13  # the ledger its (unchanged) state is from
+    # The current state of each case is its current version; HS-001 has two, HS-002 one.
     with engine.connect() as conn:
         newest = conn.execute(sa.text(
-            "SELECT case_id, status, as_of FROM case_history h WHERE as_of = "
-            "(SELECT max(as_of) FROM case_history x WHERE x.case_id = h.case_id) ORDER BY case_id"
-        ).columns(sa.column("case_id"), sa.column("status"), sa.column("as_of", sa.Date))).all()
-    assert [(r.case_id, r.status, r.as_of) for r in newest] == [
+            "SELECT case_id, status, valid_from FROM case_history h WHERE valid_to IS NULL ORDER BY case_id"
+        ).columns(sa.column("case_id"), sa.column("status"), sa.column("valid_from", sa.Date))).all()
+    assert [(r.case_id, r.status, r.valid_from) for r in newest] == [
         (c, current[c]["status"], current[c]["as_of"]) for c in ("HS-001", "HS-002")]
+    assert len(table_rows(engine, "case_history", "case_id")) == 3
 
 
 def test_a_case_missing_from_the_newest_ledger_is_flagged_and_kept(engine):

@@ -40,7 +40,7 @@ def test_upgrade_builds_the_schema_and_is_idempotent(warehouse_url):
             "missing_since", "updated_at", "exemplary",  # 0010 added it last
         ]
         assert inspector.get_pk_constraint("case_history")["constrained_columns"] == [
-            "district", "case_id", "submission_id"]
+            "district", "case_id", "valid_from"]
     finally:
         engine.dispose()
 

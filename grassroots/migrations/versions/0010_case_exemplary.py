@@ -1,7 +1,7 @@
 """Cases: the optional 典型案例 mark (exemplary), which puts a case first in the monthly 通报.
 
 Revision ID: 0010_case_exemplary
-Revises: 0009_findings_column_index
+Revises: 0008_case_versions
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_case_exemplary"
-down_revision = "0009_findings_column_index"
+down_revision = "0008_case_versions"
 branch_labels = None
 depends_on = None
 
