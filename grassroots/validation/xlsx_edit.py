@@ -462,12 +462,9 @@ class Package:
         self.rels = self.rels.replace(
             "</Relationships>", f'<Relationship Id="{rid}" Type="{SHEET_REL}" Target="/{part}"/></Relationships>')
         sheet_ids = [int(x) for x in re.findall(r'<sheet\b[^>]*\bsheetId="(\d+)"', self.workbook)]
-        entry = f'<sheet name="{text(title)}" sheetId="{max([0, *sheet_ids]) + 1}" r:id="{rid}"/>'
+        entry = (f'<sheet xmlns:r="{REL_NS}" name="{text(title)}" sheetId="{max([0, *sheet_ids]) + 1}" '
+                 f'r:id="{rid}"/>')  # the prefix declared where it is used: openpyxl declares it per sheet
         wb = self.workbook
-        if f'xmlns:r="{REL_NS}"' not in wb:
-            if "xmlns:r=" in wb:
-                raise NotEditable("the prefix r names another namespace")
-            wb = re.sub(r"<workbook\b", f'<workbook xmlns:r="{REL_NS}"', wb, count=1)
         m = re.search(r"<sheets\b[^>]*>", wb)
         wb = wb[:m.end()] + entry + wb[m.end():]
         wb = re.sub(r'localSheetId="(\d+)"', lambda x: f'localSheetId="{int(x.group(1)) + 1}"', wb)
@@ -572,7 +569,8 @@ def add_sheet_last(package: Package, title: str, xml: str) -> None:
     package.rels = package.rels.replace(
         "</Relationships>", f'<Relationship Id="{rid}" Type="{SHEET_REL}" Target="/{part}"/></Relationships>')
     sheet_ids = [int(x) for x in re.findall(r'<sheet\b[^>]*\bsheetId="(\d+)"', package.workbook)]
-    entry = f'<sheet name="{text(title)}" sheetId="{max([0, *sheet_ids]) + 1}" r:id="{rid}"/>'
+    entry = (f'<sheet xmlns:r="{REL_NS}" name="{text(title)}" sheetId="{max([0, *sheet_ids]) + 1}" '
+                 f'r:id="{rid}"/>')  # the prefix declared where it is used: openpyxl declares it per sheet
     package.workbook = package.workbook.replace("</sheets>", entry + "</sheets>")
     package.new_parts[part] = xml.encode("utf-8")
     package.names.append(part)
