@@ -242,7 +242,8 @@ def _write_parquet(path: Path, table: Table, rows: list[dict]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    types = {"string": pa.string(), "date": pa.date32(), "number": pa.float64(), "integer": pa.int64()}
+    types = {"string": pa.string(), "date": pa.date32(), "number": pa.float64(), "integer": pa.int64(),
+             "boolean": pa.bool_()}
     schema = pa.schema([pa.field(f.name, types[f.type]) for f in table.fields])
     columns = {f.name: [_typed(r.get(f.name), f.type) for r in rows] for f in table.fields}
     pq.write_table(pa.Table.from_pydict(columns, schema=schema), path)
@@ -255,6 +256,8 @@ def _typed(value, kind: str):
         return float(value)
     if kind == "integer":
         return int(value)
+    if kind == "boolean":
+        return bool(value)
     if kind == "string":
         return str(value)
     return value

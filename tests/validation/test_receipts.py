@@ -258,8 +258,9 @@ def test_a_large_workbook_is_streamed_and_still_marked(tmp_path, monkeypatch):
     assert copy["C5"].value == "乱填" and copy["C5"].fill.fgColor.rgb.endswith(receipts.ERROR_FILL)
     assert copy["B5"].value == "=1+1" and copy["B5"].data_type == "s"
     assert copy["K5"].number_format == openpyxl.load_workbook(path)[L]["K5"].number_format  # own formats kept
-    assert copy.cell(row=2, column=17).value == receipts.NOTE_HEADER
-    assert copy.cell(row=5, column=17).value.startswith("错误｜问题来源")
+    note = len(fx.LEDGER_HEADERS) + 1  # the first column after the district's own
+    assert copy.cell(row=2, column=note).value == receipts.NOTE_HEADER
+    assert copy.cell(row=5, column=note).value.startswith("错误｜问题来源")
     link = next(r for r in wb["回执"].iter_rows() if r[1].value == "错误")[3].hyperlink
     assert link.location == f"'{L}'!C5"
     _opens_in_libreoffice(out, tmp_path)
