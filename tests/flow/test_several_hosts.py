@@ -114,9 +114,12 @@ def test_a_ledger_on_the_sftp_inbox_crosses_hosts_into_the_warehouse_and_the_rep
     assert _receipt(cluster, "海曙区", sub)["C7"].value == "已接收"
     assert sub["archive_path"].startswith("sftp://") and sub["receipt_path"].startswith("sftp://")
     assert ledger.exists()
-    # nothing was handed over through a worker's own disk: their homes stay empty
+    # nothing was handed over through a worker's own disk: their homes hold no data, only the empty
+    # lock files that keep two runs on one host off the same submission (across hosts the
+    # warehouse's claim does that)
     for host in cluster.hosts:
-        assert not [p for p in (host.folder / "home").rglob("*") if p.is_file()], host.name
+        kept = [p for p in (host.folder / "home").rglob("*") if p.is_file()]
+        assert [p for p in kept if p.parent.name != "locks" or p.stat().st_size] == [], host.name
     assert not [p for p in (cluster.store / "staging").rglob("*") if p.is_file()]
 
     # the figures and the report, as on one host
