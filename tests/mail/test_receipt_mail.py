@@ -89,3 +89,22 @@ def test_without_a_mail_server_the_receipts_stay_queued(home, monkeypatch):
         monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", airflow_connection(sink.port))
         later = ingest.mail_receipts(settings_module.load())
         assert len(later["sent"]) == 2 and len(sink.messages) == 2
+
+
+def test_the_dag_step_without_any_smtp_connection_leaves_the_receipts_queued(home, monkeypatch):
+    """No smtp_default at all (the demo's ingest, a new install): the step warns and succeeds, the
+    receipts wait in the queue; only a configured server that fails makes the task fail."""
+    monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT", raising=False)
+    _city(home)
+    settings = settings_module.load()
+    ingest.run_once(settings)
+    result = ingest.mail_receipts(settings, strict=True)
+    assert result["sent"] == [] and result["queued"] is True
+    engine = warehouse.connect(settings.warehouse_url)
+    try:
+        with engine.connect() as conn:
+            waiting = conn.execute(sa.select(sa.func.count()).select_from(receipt_mails)
+                                   .where(receipt_mails.c.sent_at.is_(None))).scalar_one()
+    finally:
+        engine.dispose()
+    assert waiting >= 1
