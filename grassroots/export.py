@@ -80,7 +80,9 @@ def _ledger_fields() -> list[Field]:
 
 
 @dataclass(frozen=True)
-class Table:
+class Resource:
+    """One resource (a file) of the data package: not a warehouse table."""
+
     name: str
     title: str
     fields: tuple[Field, ...]
@@ -97,32 +99,32 @@ class Table:
         return out
 
 
-def _reference_tables() -> list[Table]:
+def _reference_tables() -> list[Resource]:
     """The reference sheets of the contract but 收件人 (people's e-mail addresses stay in)."""
     names = {"区县": "districts", "街道（镇乡）": "towns", "单位": "units", "包联关系": "pairings", "领导干部": "leaders"}
     keys = {"districts": ("name",), "towns": ("name",), "units": ("name",), "pairings": ("unit",)}
-    return [Table(names[s.name], f"基础数据：{s.name}", tuple(_from_column(c) for c in s.columns),
+    return [Resource(names[s.name], f"基础数据：{s.name}", tuple(_from_column(c) for c in s.columns),
                   keys.get(names[s.name], ()))
             for s in contract.REFERENCE_SHEETS if s.name in names]
 
 
-TABLES: tuple[Table, ...] = (
-    Table("cases", "问题清单（截至导出日期的状态）", (*_ledger_fields(), AS_OF, SUBMISSION), ("district", "case_id")),
-    Table("case_history", "问题历史（每个问题的每一版状态及其有效期）",
+TABLES: tuple[Resource, ...] = (
+    Resource("cases", "问题清单（截至导出日期的状态）", (*_ledger_fields(), AS_OF, SUBMISSION), ("district", "case_id")),
+    Resource("case_history", "问题历史（每个问题的每一版状态及其有效期）",
           (*_ledger_fields()[:2], VALID_FROM, VALID_TO, LISTED, SUBMISSION, *_ledger_fields()[2:], SOURCE_SHEET,
            SOURCE_ROW),
           ("district", "case_id", "valid_from")),
-    Table("visits", "走访记录",
+    Resource("visits", "走访记录",
           (_from_column(VISITS_SHEET.column("district")), VISIT_KEY,
            *(_from_column(c) for c in VISITS_SHEET.columns if c.field not in ("district", "case_ids")),
            SUBMISSION, FIRST_AS_OF),
           ("district", "visit_key")),
-    Table("visit_cases", "走访关联问题",
+    Resource("visit_cases", "走访关联问题",
           (_from_column(VISITS_SHEET.column("district")), VISIT_KEY,
            Field("case_id", "string", VISITS_SHEET.column("case_ids").header, True)),
           ("district", "visit_key", "case_id")),
     *_reference_tables(),
-    Table("figures", "统计指标（metrics.md；“本期”为截至日期及此前共 7 天）",
+    Resource("figures", "统计指标（metrics.md；“本期”为截至日期及此前共 7 天）",
           (Field("scope", "string", "范围", True, description="全市或区县名称"),
            Field("figure", "string", "指标", True, description="metrics.md 中的指标名"),
            Field("value", "number", "数值", description="比率为小数，如 0.595")),
@@ -223,7 +225,7 @@ def _cell(value):
     return value
 
 
-def _write_table(path: Path, table: Table, rows: list[dict], fmt: str) -> None:
+def _write_table(path: Path, table: Resource, rows: list[dict], fmt: str) -> None:
     names = [f.name for f in table.fields]
     if fmt == "csv":
         with path.open("w", encoding="utf-8", newline="") as fh:
@@ -238,7 +240,7 @@ def _write_table(path: Path, table: Table, rows: list[dict], fmt: str) -> None:
         _write_parquet(path, table, rows)
 
 
-def _write_parquet(path: Path, table: Table, rows: list[dict]) -> None:
+def _write_parquet(path: Path, table: Resource, rows: list[dict]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -139,6 +139,11 @@ def _choice(env: dict[str, str], name: str, allowed: tuple[str, ...]) -> str:
     return raw
 
 
+def keep_gx_offline() -> None:
+    """Great Expectations sends usage analytics unless told not to: the machines reach no such host."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+
 def describe(settings: Settings) -> list[tuple[str, str]]:
     """(name, value) pairs for printing what a run uses."""
     return [(f.name, str(getattr(settings, f.name))) for f in fields(settings)]

@@ -11,7 +11,6 @@ great_expectations is imported on first use only: it takes seconds to import.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from grassroots import clock, contract
+from grassroots import clock, contract, settings
 from grassroots.intake.reader import Table
 
 log = logging.getLogger(__name__)
@@ -134,7 +133,7 @@ def _gx():
     """The process's ephemeral context with one validation definition per sheet (built once)."""
     if "context" in _state:
         return _state["context"]
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    settings.keep_gx_offline()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
