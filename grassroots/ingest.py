@@ -311,7 +311,7 @@ def _validated_reference(engine, settings: Settings) -> Reference | None:
         return None
     newest = max(rows, key=lambda r: r["id"])
     try:
-        sub = handoff.load(handoff.folder(settings, newest["id"]))
+        sub = handoff.load(handoff.folder(settings, newest["id"]), frames=("values",))
     except FileNotFoundError:  # another run merged it meanwhile: the warehouse has it now
         return None
     return Reference.from_tables({t.sheet: t.values for t in sub.tables})
@@ -346,7 +346,7 @@ def merge_submissions(settings: Settings) -> dict:
 def _merge_one(engine, settings: Settings, row: dict) -> bool:
     """Merge one validated submission in its own transaction; did the warehouse change?"""
     sid = row["id"]
-    sub = handoff.load(handoff.folder(settings, sid))
+    sub = handoff.load(handoff.folder(settings, sid), frames=("values",))
     if row["district"] == inbox.REFERENCE_FOLDER:
         reference = Reference.from_tables({t.sheet: t.values for t in sub.tables})
         warehouse.replace_reference(engine, reference)
@@ -377,7 +377,7 @@ def write_receipts(settings: Settings) -> dict:
     for row in _claimed(engine, settings, rows, MERGED, REJECTED):
         sid = row["id"]
         folder = handoff.folder(settings, sid)
-        sub = handoff.load(folder) if (folder / "submission.json").exists() else None
+        sub = handoff.load(folder, frames=()) if (folder / "submission.json").exists() else None
         findings = warehouse.submission_findings(engine, sid)
         accepted = row["fate"] == Fate.ACCEPTED
         context = _receipt_context(engine, settings, row, sub, accepted)

@@ -38,10 +38,10 @@ def _write_parquet(frame: pd.DataFrame, path) -> None:
     path.write_bytes(buffer.getvalue())
 
 
-def _read_parquet(path) -> pd.DataFrame:
+def _read_parquet(path, columns: list[str] | None = None) -> pd.DataFrame:
     if storage.is_local(path):
-        return pd.read_parquet(path)
-    return pd.read_parquet(io.BytesIO(path.read_bytes()))
+        return pd.read_parquet(path, columns=columns)
+    return pd.read_parquet(io.BytesIO(path.read_bytes()), columns=columns)
 
 
 def save(sub: Submission, target) -> None:
@@ -68,17 +68,24 @@ def save(sub: Submission, target) -> None:
     (target / "submission.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def load(target) -> Submission:
+FRAMES = ("text", "values")
+
+
+def load(target, frames: tuple[str, ...] = FRAMES) -> Submission:
+    """The submission as saved; a frame not in `frames` is read without its columns (its index,
+    the Excel row numbers, still counts the rows): the merge needs the values, the receipt neither."""
     meta = json.loads((target / "submission.json").read_text(encoding="utf-8"))
     tables = []
     for n, t in enumerate(meta["tables"]):
+        read = {name: _read_parquet(target / f"{n}-{name}.parquet", None if name in frames else [])
+                for name in FRAMES}
         tables.append(Table(
             kind=t["kind"],
             sheet=t["sheet"],
             header_row=t["header_row"],
             headers={k: (v[0], v[1]) for k, v in t["headers"].items()},
-            text=_read_parquet(target / f"{n}-text.parquet"),
-            values=_read_parquet(target / f"{n}-values.parquet"),
+            text=read["text"],
+            values=read["values"],
             findings=[Finding(**f) for f in t["findings"]],
         ))
     as_of = dt.date.fromisoformat(meta["as_of"]) if meta["as_of"] else None

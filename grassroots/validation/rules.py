@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 
@@ -206,10 +206,11 @@ def _other_rows(table: Table, fields: list[str], rows: list[int]) -> pd.Series:
 # --- a district's sheet against the reference data ------------------------------------------
 
 def reference_findings(sheet: contract.Sheet, table: Table, reference: Reference, district: str,
-                       prefixes: frozenset[str] = frozenset()) -> list[Finding]:
+                       prefixes: Callable[[], frozenset[str]] = frozenset) -> list[Finding]:
     """Districts, towns, units and leaders named in the sheet, checked against the reference.
 
-    `prefixes`: the 问题编号 prefixes of the district (BL of BL-2026-001), from its ledgers: a row
+    `prefixes()`: the 问题编号 prefixes of the district (BL of BL-2026-001), from its ledgers
+    (asked only when a row names another district: a regex over every case id): a row
     whose town or case id is the folder's district but whose 所属区县 is not is told to write the
     folder's district, not to remove the row. A shared leader name is the operators' to settle and
     is reported once, on the reference workbook, not on every district's receipt.
@@ -282,8 +283,11 @@ def case_prefixes(case_ids: Iterable[object]) -> frozenset[str]:
 
 
 def _belongs_here(sheet: contract.Sheet, table: Table, reference: Reference, district: str,
-                  prefixes: frozenset[str], rows: list[int]) -> dict[int, str]:
+                  prefixes: Callable[[], frozenset[str]], rows: list[int]) -> dict[int, str]:
     """For rows naming another district: the words saying their town or case id is the folder's."""
+    if not rows:
+        return {}
+    prefixes = prefixes() if "case_id" in sheet.fields else frozenset()
     none = [None] * len(rows)
     towns = _at(table.values["town"], rows) if "town" in sheet.fields else none
     ids = _at(table.values["case_id"], rows) if "case_id" in sheet.fields and prefixes else none

@@ -7,6 +7,7 @@ words. Any error rejects the submission as a whole; warnings never block.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,7 +98,8 @@ def validate_submission(sub: Submission, reference: Reference, *, district: str,
             if page:
                 pages.append(page)
             t0 = time.perf_counter()
-            findings += rules.reference_findings(spec, t, reference, district, prefixes=_prefixes(t, previous, district))
+            findings += rules.reference_findings(spec, t, reference, district,
+                                                 prefixes=functools.partial(_prefixes, t, previous, district))
             findings += rules.date_findings(spec, t, as_of)
             findings += rules.limit_findings(spec, t)
             findings += rules.status_findings(spec, t)

@@ -10,10 +10,14 @@ great_expectations is imported on first use only: it takes seconds to import.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import re
+import sys
 import threading
 import time
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,6 +138,8 @@ def _gx():
     if "context" in _state:
         return _state["context"]
     settings.keep_gx_offline()
+    for name in UNUSED_BY_SUITES:
+        _import_on_first_use(name)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -150,6 +156,37 @@ def _gx():
     _state["definitions"] = {}
     _state["sites"] = {}
     return context
+
+
+# GX imports these at its own import for expectations the contract never uses (KL divergence, KS
+# tests and their charts): about a second of every validating process, spent only if one is used.
+UNUSED_BY_SUITES = ("scipy.stats", "altair")
+
+
+def _import_on_first_use(name: str) -> None:
+    """Put a stand-in for module `name` in sys.modules that imports the real module when any of
+    its attributes is first read (`import x` / `from y import x` bind the stand-in meanwhile)."""
+    if name in sys.modules:
+        return
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return
+    if spec is None:
+        return
+    stand_in = types.ModuleType(name)
+    stand_in.__spec__ = spec  # the import system sees a module already initialised
+
+    def __getattr__(attr: str):
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+        return getattr(importlib.import_module(name), attr)
+
+    stand_in.__getattr__ = __getattr__
+    sys.modules[name] = stand_in
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, stand_in)
 
 
 def _quiet_gx_logs() -> None:

@@ -196,6 +196,23 @@ def test_suites_are_built_from_the_contract():
     assert [c.field for c in suites.checks_for(contract.LEDGER_SHEET) if c.code == "duplicate_case_id"] == ["case_id"]
 
 
+def test_modules_gx_loads_on_first_use_still_work():
+    """scipy.stats and altair are imported on first use only (suites.UNUSED_BY_SUITES): the GX
+    expectation that needs them finds the real modules, and so does any later import."""
+    import sys
+
+    suites._gx()
+    from great_expectations.expectations.core import expect_column_kl_divergence_to_be_less_than as kl
+
+    assert kl.stats.entropy([1, 1], [1, 1]) == 0
+    assert kl.alt.Chart.__name__ == "Chart"
+    import altair
+    import scipy.stats
+
+    assert sys.modules["scipy.stats"] is scipy.stats and scipy.stats.entropy is kl.stats.entropy
+    assert altair.Chart is kl.alt.Chart
+
+
 def test_valid_ledger_and_visits_are_accepted(tmp_path):
     path = fx.write_ledger(tmp_path / "海曙区" / "ok.xlsx", fx.ledger_rows(3), visits=[fx.visit_row()])
     sub = fx.read(path, tmp_path)
