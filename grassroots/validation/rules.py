@@ -385,12 +385,12 @@ def history_findings(sheet: contract.Sheet, table: Table, previous: dict[str, di
     out: list[Finding] = []
     current = table.values[["case_id", "status", "deadline"]]
     first = current.loc[current["case_id"].notna() & ~current["case_id"].duplicated()]
-    before_status = first["case_id"].map(prev["status"])
-    rank = {s: i for i, s in enumerate(contract.STATUS_ORDER)}
-    back = first["status"].map(rank) < before_status.map(rank)
+    before_status = _looked_up(first["case_id"], prev["status"])
+    now_rank, before_rank = _status_rank(first["status"]), _status_rank(before_status)
+    back = (now_rank >= 0) & (before_rank >= 0) & (now_rank < before_rank)
     out += _case_warnings(sheet, table, "status_regressed", "status", _rows(back), first["case_id"],
                           before_status, first["status"])
-    before_deadline = first["case_id"].map(prev["deadline"])
+    before_deadline = _looked_up(first["case_id"], prev["deadline"])
     later = first["deadline"] > before_deadline
     out += _case_warnings(sheet, table, "deadline_extended", "deadline", _rows(later), first["case_id"],
                           before_deadline.dt.strftime("%Y-%m-%d"), first["deadline"].dt.strftime("%Y-%m-%d"))
@@ -399,6 +399,18 @@ def history_findings(sheet: contract.Sheet, table: Table, previous: dict[str, di
     for case_id in sorted({c for c in ids if c not in listed}):
         out.append(finding("case_missing", sheet=table.sheet, column=header, column_index=index, value=case_id))
     return out
+
+
+def _looked_up(case_ids: pd.Series, by_case: pd.Series) -> pd.Series:
+    """`by_case` (indexed by unique case ids) at each of `case_ids`, on their index: Series.map,
+    one hash lookup for all rows instead of its element-wise path on string arrays."""
+    return pd.Series(by_case.reindex(case_ids.to_numpy(dtype=object)).to_numpy(), index=case_ids.index)
+
+
+def _status_rank(status: pd.Series) -> pd.Series:
+    """The place of each status in contract.STATUS_ORDER; -1 when it is none of them."""
+    codes = pd.Categorical(status.astype("object"), categories=list(contract.STATUS_ORDER)).codes
+    return pd.Series(codes, index=status.index)
 
 
 def _case_warnings(sheet: contract.Sheet, table: Table, code: str, field: str, rows: list[int],
