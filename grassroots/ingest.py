@@ -261,6 +261,7 @@ def _validate_each(engine, settings: Settings, datadocs: Path) -> dict:
     from grassroots.validation.rules import tally as rules_tally
 
     accepted, rejected, waiting = [], [], []
+    _wait_for_reference(engine, settings)
     pending_reference = _validated_reference(engine, settings)
     for row in _claimed(engine, settings, warehouse.submissions_in_state(engine, READ), READ):
         sid = row["id"]
@@ -301,6 +302,15 @@ def _validate_each(engine, settings: Settings, datadocs: Path) -> dict:
             engine, sid, state=VALIDATED, errors=0, warnings=rules_tally(findings)[1], rows_accepted=rows_accepted)
         accepted.append(sid)
     return {"validated": accepted, "rejected": rejected, "waiting": waiting}
+
+
+def _wait_for_reference(engine, settings: Settings) -> None:
+    """A reference workbook another run is reading or validating now: wait until it lets go, so
+    that this run's district files are checked against it instead of left waiting for the next run."""
+    for state in (RECEIVED, READ):
+        for row in warehouse.submissions_in_state(engine, state, district=inbox.REFERENCE_FOLDER):
+            with handoff.claim(settings, row["id"], wait=True):
+                pass
 
 
 def _validated_reference(engine, settings: Settings) -> Reference | None:

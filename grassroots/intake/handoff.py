@@ -104,15 +104,16 @@ def _locks(settings: Settings) -> Path:
 
 
 @contextlib.contextmanager
-def claim(settings: Settings, submission_id: int) -> Iterator[bool]:
+def claim(settings: Settings, submission_id: int, *, wait: bool = False) -> Iterator[bool]:
     """Hold the submission for this process while the block runs: True when held, False when
-    another process holds it. The lock (flock) goes with the process, so a killed run leaves none."""
+    another process holds it (with `wait`, until it lets go). The lock (flock) goes with the
+    process, so a killed run leaves none."""
     locks = _locks(settings)
     locks.mkdir(parents=True, exist_ok=True)
     fd = os.open(locks / f"{int(submission_id)}.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             yield False
             return
