@@ -236,11 +236,11 @@ def run(sheet: contract.Sheet, table: Table, *, run_name: str = "", datadocs_dir
     started = time.perf_counter()
     if table.rows == 0:
         return SuiteRun([], 0.0)
-    from great_expectations.core.run_identifier import RunIdentifier
-
     frame = gx_frame(sheet, table)
     with _lock:
-        definition = _definition(sheet)
+        definition = _definition(sheet)  # GX imported there first (see UNUSED_BY_SUITES)
+        from great_expectations.core.run_identifier import RunIdentifier
+
         context = _state["context"]
         run_id = RunIdentifier(run_name=_safe_run_name(run_name), run_time=clock.now())
         result = definition.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 
 import openpyxl
@@ -211,6 +212,30 @@ def test_modules_gx_loads_on_first_use_still_work():
 
     assert sys.modules["scipy.stats"] is scipy.stats and scipy.stats.entropy is kl.stats.entropy
     assert altair.Chart is kl.alt.Chart
+
+
+def test_a_validation_leaves_the_modules_gx_does_not_need_unloaded(tmp_path):
+    """In a fresh process (as a task runs), validating a file with its Data Docs never loads them."""
+    import subprocess
+    import sys
+
+    path = fx.write_ledger(tmp_path / "海曙区" / "ok.xlsx", fx.ledger_rows(3))
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from grassroots import settings\n"
+        "from grassroots.intake import reader\n"
+        "from grassroots.validation import suites, validate_submission\n"
+        "from tests.samples import validation as fx\n"
+        f"sub = reader.read_submission(Path({str(path)!r}), settings.load())\n"
+        "r = validate_submission(sub, fx.reference(), district=fx.DISTRICT, as_of=fx.AS_OF,\n"
+        f"                        datadocs_dir=Path({str(tmp_path / 'docs')!r}))\n"
+        "assert r.accepted and r.datadocs, r.findings\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('scipy.stats.', 'altair.'))))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "GRASSROOTS_HOME": str(tmp_path / "home")})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_valid_ledger_and_visits_are_accepted(tmp_path):
