@@ -137,6 +137,7 @@ def ledger_frame(rows: int, checksum: str) -> pd.DataFrame:
         "resolved_on": statuses.map({contract.STATUS_RESOLVED: "2026-11-01"}),
         "progress_note": "按计划推进",
         "funds_wan": (n % 1000).astype("str"),
+        "exemplary": None,
     }).astype("str")
     text.index = pd.Index(range(3, rows + 3), name="row")
     spec = contract.LEDGER_SHEET
