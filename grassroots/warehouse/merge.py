@@ -6,7 +6,9 @@ or a dropped connection anywhere before the commit leaves the warehouse as it wa
 submission 'validated', so the next run merges it. Rows go through temporary stage tables.
 A ledger writes only what it changes: a case's history is one row per version (history.py), so a
 ledger that repeats the last one writes nothing but the rows that differ; an older ledger (by
-as-of date) arriving late rewrites the versions from its date on by the same rule. Visits are
+as-of date) arriving late rewrites the versions from its date on by the same rule. The district's
+newest ledger does not even stage its unchanged rows: each version keeps the hash of its fields
+(row_hash.py), compared in pandas with the ledger's before anything is staged. Visits are
 upserted (`INSERT ... ON CONFLICT DO UPDATE ... WHERE <newer> AND <something differs>`).
 """
 
@@ -16,7 +18,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from grassroots import settings
-from grassroots.warehouse import db, history, staging
+from grassroots.warehouse import db, history, row_hash, staging
 from grassroots.warehouse.lifecycle import IN_WAREHOUSE, Fate, State
 from grassroots.warehouse.schema import (
     CASE_FIELDS,
@@ -37,7 +39,7 @@ from grassroots.warehouse.schema import (
     visit_cases,
     visits,
 )
-from grassroots.warehouse.staging import stage_ledger, stage_links, stage_visits
+from grassroots.warehouse.staging import stage_absent, stage_ledger, stage_links, stage_visits
 
 LEDGER_KINDS = ("ledger", "ledger+visits")
 _PG_MERGE_LOCK = 0x6D657267  # advisory lock space of the per-district merge lock
@@ -58,6 +60,7 @@ class MergeResult:
     visit_links: int = 0
     cases_flagged_missing: int = 0
     visits_updated: int = 0
+    ledger_rows_staged: int = field(default=0, compare=False)  # how the merge worked, not what it did
 
 
 def merge_submission(engine: Engine, submission_id: int, *, district: str, as_of: dt.date,
@@ -79,7 +82,7 @@ def merge_submission(engine: Engine, submission_id: int, *, district: str, as_of
             _merge_ledger(conn, submission_id, district, as_of, ledger_stage, result)
         if visit_stage is not None:
             _merge_visits(conn, submission_id, district, as_of, *visit_stage, result)
-        staging.drop(conn, stage_ledger, stage_visits, stage_links)
+        staging.drop(conn, stage_ledger, stage_absent, stage_visits, stage_links)
         _checkpoint("before_commit", conn)
     return result
 
@@ -151,12 +154,16 @@ def _merge_ledger(conn: Connection, sid: int, district: str, as_of: dt.date, row
                   result: MergeResult) -> None:
     """History records changes: a case's version is closed and a new one opened only where the
     ledger changes it (its row differs, or it is left out or listed again); `cases` follows."""
-    staging.stage(conn, stage_ledger, rows)
-    _checkpoint("staged", conn)
     previous, following = _neighbours(conn, sid, district, as_of)
     if following is None:
-        _merge_newest_ledger(conn, sid, district, as_of, previous, result)
+        unknown = _stage_newest(conn, district, rows)
+        result.ledger_rows_staged = _staged_count(conn)
+        _checkpoint("staged", conn)
+        _merge_newest_ledger(conn, sid, district, as_of, previous, unknown, result)
     else:  # an older ledger arriving late: the general rule, in Python, over this district's versions
+        staging.stage(conn, stage_ledger, rows)
+        result.ledger_rows_staged = len(rows)
+        _checkpoint("staged", conn)
         _merge_older_ledger(conn, sid, district, as_of, previous, following, result)
     _checkpoint("cases", conn)
 
@@ -176,44 +183,77 @@ def _as_date_or_none(value) -> dt.date | None:
     return None if value is None else _as_date(value)
 
 
+def _stage_newest(conn: Connection, district: str, rows: pd.DataFrame) -> bool:
+    """Stage what the newest ledger may change, from the district's current versions (one read of
+    the index of current versions): in stage_ledger the rows of cases that are new, changed (their
+    hash differs or is unknown) or listed again; in stage_absent the ids of the cases it does not
+    list. The rows of the listed cases whose hash is the same are left out. -> some staged row's
+    current version has an unknown hash (NULL: written before hashes were kept)."""
+    h = case_history.c
+    found = conn.execute(sa.select(h.case_id, h.row_hash, h.listed)
+                         .where(h.district == district, h.valid_to.is_(None))).all()
+    ids, hashes, listed = (list(column) for column in zip(*found, strict=True)) if found else ([], [], [])
+    current = pd.DataFrame({"row_hash": pd.array(hashes, dtype="Int64"), "listed": pd.array(listed, dtype="boolean")},
+                           index=pd.Index(ids, dtype="str"))
+    stored = current.reindex(rows["case_id"])  # NA where the case is new
+    listed_now = stored["listed"].array.fillna(False)
+    same = ((stored["row_hash"].array == rows["row_hash"].array) & listed_now).fillna(False).to_numpy(dtype=bool)
+    unknown = bool((stored["row_hash"].array.isna() & listed_now).any())
+    staging.stage(conn, stage_ledger, rows[~same])
+    staging.stage(conn, stage_absent, pd.DataFrame({"case_id": current.index[~current.index.isin(rows["case_id"])]}))
+    return unknown
+
+
+def _staged_count(conn: Connection) -> int:
+    return conn.execute(sa.select(sa.func.count()).select_from(stage_ledger)).scalar()
+
+
 def _merge_newest_ledger(conn: Connection, sid: int, district: str, as_of: dt.date, previous: dt.date | None,
-                         result: MergeResult) -> None:
-    """The common case, set-at-a-time: versions change where the ledger changes something."""
+                         unknown: bool, result: MergeResult) -> None:
+    """The common case, set-at-a-time: versions change where the ledger changes something. The
+    stage holds the rows that may change something (_stage_newest); `unknown`: some of them have a
+    current version of unknown hash, compared field by field and given its hash when the same."""
     s, h = stage_ledger.c, case_history.c
     d, a, i = (sa.literal(district, sa.Text), sa.literal(as_of, sa.Date), sa.literal(sid, sa.Integer))
     now = sa.literal(utc_now(), cases.c.updated_at.type)
     fields = [s[name] for name in CASE_FIELDS]
     current = sa.and_(h.district == district, h.valid_to.is_(None))
     staged = sa.select(s.case_id).where(s.case_id == h.case_id).exists()
+    absent = sa.select(stage_absent.c.case_id)
     version_columns = ["district", "case_id", "valid_from", "valid_to", "listed", "last_listed", "submission_id",
-                       *CASE_FIELDS, "source_sheet", "source_row"]
+                       *CASE_FIELDS, "source_sheet", "source_row", "row_hash"]
 
     # Left out: a listed case the ledger does not list becomes missing from this date, with its last state.
-    left_out = sa.and_(current, h.listed, ~staged)
+    left_out = sa.and_(current, h.listed, h.case_id.in_(absent))
     last = sa.literal(previous if previous is not None else as_of, sa.Date)
     result.history_rows += _rows(conn, sa.insert(case_history).from_select(version_columns, sa.select(
         h.district, h.case_id, a, sa.null(), sa.false(), last, h.submission_id,
-        *(h[name] for name in CASE_FIELDS), h.source_sheet, h.source_row,
+        *(h[name] for name in CASE_FIELDS), h.source_sheet, h.source_row, h.row_hash,
     ).where(left_out, h.valid_from < as_of)))
     conn.execute(sa.update(case_history).where(left_out, h.valid_from < as_of).values(valid_to=as_of))
     conn.execute(sa.update(case_history).where(left_out, h.valid_from == as_of)  # a same-date ledger's own
                  .values(listed=False, last_listed=last))
     result.cases_flagged_missing = conn.execute(
         sa.update(cases).where(cases.c.district == district, cases.c.missing_since.is_(None),
-                               ~sa.select(s.case_id).where(s.case_id == cases.c.case_id).exists())
+                               cases.c.case_id.in_(absent))
         .values(missing_since=as_of, as_of=last, updated_at=now)
     ).rowcount
     _checkpoint("history", conn)
 
-    # Unchanged: listed now with the same row. Only the rest of the stage is written anywhere.
-    same = sa.select(h.case_id).where(current, h.case_id == s.case_id, h.listed,
-                                      *(s[name].is_not_distinct_from(h[name]) for name in CASE_FIELDS)).exists()
+    # Unchanged: listed now with the same row (staged when its hash is unknown). Only the rest of the
+    # stage is written anywhere.
+    same_fields = [s[name].is_not_distinct_from(h[name]) for name in CASE_FIELDS]
+    if unknown:
+        conn.execute(sa.update(case_history).where(
+            current, h.listed, h.row_hash.is_(None), sa.select(s.case_id).where(s.case_id == h.case_id, *same_fields)
+            .exists()).values(row_hash=sa.select(s.row_hash).where(s.case_id == h.case_id).scalar_subquery()))
+    same = sa.select(h.case_id).where(current, h.case_id == s.case_id, h.listed, *same_fields).exists()
     conn.execute(sa.delete(stage_ledger).where(same))
     changed = sa.and_(current, staged)
     conn.execute(sa.update(case_history).where(changed, h.valid_from < as_of).values(valid_to=as_of))
     conn.execute(sa.delete(case_history).where(changed, h.valid_from == as_of))
     result.history_rows += _rows(conn, sa.insert(case_history).from_select(version_columns, sa.select(
-        d, s.case_id, a, sa.null(), sa.true(), sa.null(), i, *fields, s.source_sheet, s.source_row)))
+        d, s.case_id, a, sa.null(), sa.true(), sa.null(), i, *fields, s.source_sheet, s.source_row, s.row_hash)))
 
     before = _count(conn, cases, district)
     upsert = _insert(conn)(cases).from_select(
@@ -290,7 +330,7 @@ def _version_row(district: str, v: history.Version) -> dict:
     return {"district": district, "case_id": v.case_id, "valid_from": v.valid_from, "valid_to": v.valid_to,
             "listed": v.listed, "last_listed": v.last_listed, "submission_id": v.submission_id,
             **dict(zip(CASE_FIELDS, v.fields, strict=True)), "source_sheet": v.source_sheet,
-            "source_row": v.source_row}
+            "source_row": v.source_row, "row_hash": row_hash.of_fields(v.fields)}
 
 
 # --- visits ---------------------------------------------------------------------------------
