@@ -156,10 +156,9 @@ def _merge_ledger(conn: Connection, sid: int, district: str, as_of: dt.date, row
     ledger changes it (its row differs, or it is left out or listed again); `cases` follows."""
     previous, following = _neighbours(conn, sid, district, as_of)
     if following is None:
-        unknown = _stage_newest(conn, district, rows)
-        result.ledger_rows_staged = _staged_count(conn)
+        result.ledger_rows_staged = _stage_newest(conn, district, rows)
         _checkpoint("staged", conn)
-        _merge_newest_ledger(conn, sid, district, as_of, previous, unknown, result)
+        _merge_newest_ledger(conn, sid, district, as_of, previous, result)
     else:  # an older ledger arriving late: the general rule, in Python, over this district's versions
         staging.stage(conn, stage_ledger, rows)
         result.ledger_rows_staged = len(rows)
@@ -183,12 +182,11 @@ def _as_date_or_none(value) -> dt.date | None:
     return None if value is None else _as_date(value)
 
 
-def _stage_newest(conn: Connection, district: str, rows: pd.DataFrame) -> bool:
+def _stage_newest(conn: Connection, district: str, rows: pd.DataFrame) -> int:
     """Stage what the newest ledger may change, from the district's current versions (one read of
     the index of current versions): in stage_ledger the rows of cases that are new, changed (their
     hash differs or is unknown) or listed again; in stage_absent the ids of the cases it does not
-    list. The rows of the listed cases whose hash is the same are left out. -> some staged row's
-    current version has an unknown hash (NULL: written before hashes were kept)."""
+    list. The rows of the listed cases whose hash is the same are left out. -> rows staged."""
     h = case_history.c
     found = conn.execute(sa.select(h.case_id, h.row_hash, h.listed)
                          .where(h.district == district, h.valid_to.is_(None))).all()
@@ -198,21 +196,15 @@ def _stage_newest(conn: Connection, district: str, rows: pd.DataFrame) -> bool:
     stored = current.reindex(rows["case_id"])  # NA where the case is new
     listed_now = stored["listed"].array.fillna(False)
     same = ((stored["row_hash"].array == rows["row_hash"].array) & listed_now).fillna(False).to_numpy(dtype=bool)
-    unknown = bool((stored["row_hash"].array.isna() & listed_now).any())
     staging.stage(conn, stage_ledger, rows[~same])
     staging.stage(conn, stage_absent, pd.DataFrame({"case_id": current.index[~current.index.isin(rows["case_id"])]}))
-    return unknown
-
-
-def _staged_count(conn: Connection) -> int:
-    return conn.execute(sa.select(sa.func.count()).select_from(stage_ledger)).scalar()
+    return int((~same).sum())
 
 
 def _merge_newest_ledger(conn: Connection, sid: int, district: str, as_of: dt.date, previous: dt.date | None,
-                         unknown: bool, result: MergeResult) -> None:
+                         result: MergeResult) -> None:
     """The common case, set-at-a-time: versions change where the ledger changes something. The
-    stage holds the rows that may change something (_stage_newest); `unknown`: some of them have a
-    current version of unknown hash, compared field by field and given its hash when the same."""
+    stage holds the rows that may change something (_stage_newest)."""
     s, h = stage_ledger.c, case_history.c
     d, a, i = (sa.literal(district, sa.Text), sa.literal(as_of, sa.Date), sa.literal(sid, sa.Integer))
     now = sa.literal(utc_now(), cases.c.updated_at.type)
@@ -240,13 +232,13 @@ def _merge_newest_ledger(conn: Connection, sid: int, district: str, as_of: dt.da
     ).rowcount
     _checkpoint("history", conn)
 
-    # Unchanged: listed now with the same row (staged when its hash is unknown). Only the rest of the
-    # stage is written anywhere.
+    # Unchanged: listed now with the same row, staged only when its hash is unknown (NULL, before
+    # revision 0011) or stale: that version gets the ledger's. Only the rest of the stage is written.
     same_fields = [s[name].is_not_distinct_from(h[name]) for name in CASE_FIELDS]
-    if unknown:
-        conn.execute(sa.update(case_history).where(
-            current, h.listed, h.row_hash.is_(None), sa.select(s.case_id).where(s.case_id == h.case_id, *same_fields)
-            .exists()).values(row_hash=sa.select(s.row_hash).where(s.case_id == h.case_id).scalar_subquery()))
+    conn.execute(sa.update(case_history).where(
+        current, h.listed, sa.select(s.case_id).where(
+            s.case_id == h.case_id, s.row_hash.is_distinct_from(h.row_hash), *same_fields).exists(),
+    ).values(row_hash=sa.select(s.row_hash).where(s.case_id == h.case_id).scalar_subquery()))
     same = sa.select(h.case_id).where(current, h.case_id == s.case_id, h.listed, *same_fields).exists()
     conn.execute(sa.delete(stage_ledger).where(same))
     changed = sa.and_(current, staged)
@@ -287,7 +279,8 @@ def _merge_older_ledger(conn: Connection, sid: int, district: str, as_of: dt.dat
         conn.execute(sa.delete(case_history).where(h.district == district, h.case_id == version.case_id,
                                                    h.valid_from == version.valid_from))
     if added:
-        conn.execute(sa.insert(case_history), [_version_row(district, v) for v in added])
+        hashes = row_hash.of_fields([v.fields for v in added])
+        conn.execute(sa.insert(case_history), [_version_row(district, v, h) for v, h in zip(added, hashes, strict=True)])
     result.history_rows = len(added)
     _checkpoint("history", conn)
 
@@ -326,11 +319,11 @@ def _version(r) -> history.Version:
 _DATE_FIELDS = {"reported_on", "deadline", "resolved_on"}
 
 
-def _version_row(district: str, v: history.Version) -> dict:
+def _version_row(district: str, v: history.Version, fields_hash: int) -> dict:
     return {"district": district, "case_id": v.case_id, "valid_from": v.valid_from, "valid_to": v.valid_to,
             "listed": v.listed, "last_listed": v.last_listed, "submission_id": v.submission_id,
             **dict(zip(CASE_FIELDS, v.fields, strict=True)), "source_sheet": v.source_sheet,
-            "source_row": v.source_row, "row_hash": row_hash.of_fields(v.fields)}
+            "source_row": v.source_row, "row_hash": fields_hash}
 
 
 # --- visits ---------------------------------------------------------------------------------
