@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import sqlalchemy as sa
@@ -156,9 +157,10 @@ def _merge_ledger(conn: Connection, sid: int, district: str, as_of: dt.date, row
     ledger changes it (its row differs, or it is left out or listed again); `cases` follows."""
     previous, following = _neighbours(conn, sid, district, as_of)
     if following is None:
-        result.ledger_rows_staged = _stage_newest(conn, district, rows)
+        staged = _stage_newest(conn, district, rows)
+        result.ledger_rows_staged = staged.rows
         _checkpoint("staged", conn)
-        _merge_newest_ledger(conn, sid, district, as_of, previous, result)
+        _merge_newest_ledger(conn, sid, district, as_of, previous, staged, result)
     else:  # an older ledger arriving late: the general rule, in Python, over this district's versions
         staging.stage(conn, stage_ledger, rows)
         result.ledger_rows_staged = len(rows)
@@ -182,35 +184,45 @@ def _as_date_or_none(value) -> dt.date | None:
     return None if value is None else _as_date(value)
 
 
-def _stage_newest(conn: Connection, district: str, rows: pd.DataFrame) -> int:
+class _Staged(NamedTuple):
+    rows: int  # ledger rows in stage_ledger
+    absent: int  # case ids in stage_absent
+    left_out: int  # of those, listed until now
+
+
+def _stage_newest(conn: Connection, district: str, rows: pd.DataFrame) -> _Staged:
     """Stage what the newest ledger may change, from the district's current versions (one read of
     the index of current versions): in stage_ledger the rows of cases that are new, changed (their
     hash differs or is unknown) or listed again; in stage_absent the ids of the cases it does not
-    list. The rows of the listed cases whose hash is the same are left out. -> rows staged."""
+    list. The rows of the listed cases whose hash is the same are left out."""
     h = case_history.c
-    found = conn.execute(sa.select(h.case_id, h.row_hash, h.listed)
-                         .where(h.district == district, h.valid_to.is_(None))).all()
-    ids, hashes, listed = (list(column) for column in zip(*found, strict=True)) if found else ([], [], [])
-    current = pd.DataFrame({"row_hash": pd.array(hashes, dtype="Int64"), "listed": pd.array(listed, dtype="boolean")},
-                           index=pd.Index(ids, dtype="str"))
-    stored = current.reindex(rows["case_id"])  # NA where the case is new
+    found = db.driver_rows(conn, sa.select(h.case_id, h.row_hash, h.listed)
+                           .where(h.district == district, h.valid_to.is_(None)))
+    ids, hashes, listed = zip(*found, strict=True) if found else ((), (), ())
+    # object indexes: looked up by hash table (Arrow strings' isin goes value by value in Python)
+    current = pd.DataFrame({"row_hash": pd.array(hashes, dtype="Int64"), "listed": pd.array(listed, dtype="Int64") == 1},
+                           index=pd.Index(ids, dtype=object))
+    ledger_ids = pd.Index(rows["case_id"].to_numpy(dtype=object), dtype=object)
+    stored = current.reindex(ledger_ids)  # NA where the case is new
     listed_now = stored["listed"].array.fillna(False)
     same = ((stored["row_hash"].array == rows["row_hash"].array) & listed_now).fillna(False).to_numpy(dtype=bool)
     staging.stage(conn, stage_ledger, rows[~same])
-    staging.stage(conn, stage_absent, pd.DataFrame({"case_id": current.index[~current.index.isin(rows["case_id"])]}))
-    return int((~same).sum())
+    absent = ~current.index.isin(ledger_ids)
+    staging.stage(conn, stage_absent, pd.DataFrame({"case_id": pd.Series(current.index[absent], dtype="str")}))
+    return _Staged(int((~same).sum()), int(absent.sum()), int((absent & current["listed"].to_numpy(dtype=bool)).sum()))
 
 
 def _merge_newest_ledger(conn: Connection, sid: int, district: str, as_of: dt.date, previous: dt.date | None,
-                         result: MergeResult) -> None:
+                         staged_now: _Staged, result: MergeResult) -> None:
     """The common case, set-at-a-time: versions change where the ledger changes something. The
-    stage holds the rows that may change something (_stage_newest)."""
+    stage holds the rows that may change something (_stage_newest); a step with nothing staged
+    for it is not run."""
     s, h = stage_ledger.c, case_history.c
     d, a, i = (sa.literal(district, sa.Text), sa.literal(as_of, sa.Date), sa.literal(sid, sa.Integer))
     now = sa.literal(utc_now(), cases.c.updated_at.type)
     fields = [s[name] for name in CASE_FIELDS]
     current = sa.and_(h.district == district, h.valid_to.is_(None))
-    staged = sa.select(s.case_id).where(s.case_id == h.case_id).exists()
+    staged = h.case_id.in_(sa.select(s.case_id))  # IN, not EXISTS: SQLite then looks each staged case up
     absent = sa.select(stage_absent.c.case_id)
     version_columns = ["district", "case_id", "valid_from", "valid_to", "listed", "last_listed", "submission_id",
                        *CASE_FIELDS, "source_sheet", "source_row", "row_hash"]
@@ -218,29 +230,33 @@ def _merge_newest_ledger(conn: Connection, sid: int, district: str, as_of: dt.da
     # Left out: a listed case the ledger does not list becomes missing from this date, with its last state.
     left_out = sa.and_(current, h.listed, h.case_id.in_(absent))
     last = sa.literal(previous if previous is not None else as_of, sa.Date)
-    result.history_rows += _rows(conn, sa.insert(case_history).from_select(version_columns, sa.select(
-        h.district, h.case_id, a, sa.null(), sa.false(), last, h.submission_id,
-        *(h[name] for name in CASE_FIELDS), h.source_sheet, h.source_row, h.row_hash,
-    ).where(left_out, h.valid_from < as_of)))
-    conn.execute(sa.update(case_history).where(left_out, h.valid_from < as_of).values(valid_to=as_of))
-    conn.execute(sa.update(case_history).where(left_out, h.valid_from == as_of)  # a same-date ledger's own
-                 .values(listed=False, last_listed=last))
-    result.cases_flagged_missing = conn.execute(
-        sa.update(cases).where(cases.c.district == district, cases.c.missing_since.is_(None),
-                               cases.c.case_id.in_(absent))
-        .values(missing_since=as_of, as_of=last, updated_at=now)
-    ).rowcount
+    if staged_now.left_out:
+        result.history_rows += _rows(conn, sa.insert(case_history).from_select(version_columns, sa.select(
+            h.district, h.case_id, a, sa.null(), sa.false(), last, h.submission_id,
+            *(h[name] for name in CASE_FIELDS), h.source_sheet, h.source_row, h.row_hash,
+        ).where(left_out, h.valid_from < as_of)))
+        conn.execute(sa.update(case_history).where(left_out, h.valid_from < as_of).values(valid_to=as_of))
+        conn.execute(sa.update(case_history).where(left_out, h.valid_from == as_of)  # a same-date ledger's own
+                     .values(listed=False, last_listed=last))
+    if staged_now.absent:
+        result.cases_flagged_missing = conn.execute(
+            sa.update(cases).where(cases.c.district == district, cases.c.missing_since.is_(None),
+                                   cases.c.case_id.in_(absent))
+            .values(missing_since=as_of, as_of=last, updated_at=now)
+        ).rowcount
     _checkpoint("history", conn)
+    if not staged_now.rows:
+        return
 
     # Unchanged: listed now with the same row, staged only when its hash is unknown (NULL, before
     # revision 0011) or stale: that version gets the ledger's. Only the rest of the stage is written.
-    same_fields = [s[name].is_not_distinct_from(h[name]) for name in CASE_FIELDS]
-    conn.execute(sa.update(case_history).where(
-        current, h.listed, sa.select(s.case_id).where(
-            s.case_id == h.case_id, s.row_hash.is_distinct_from(h.row_hash), *same_fields).exists(),
-    ).values(row_hash=sa.select(s.row_hash).where(s.case_id == h.case_id).scalar_subquery()))
-    same = sa.select(h.case_id).where(current, h.case_id == s.case_id, h.listed, *same_fields).exists()
-    conn.execute(sa.delete(stage_ledger).where(same))
+    same = sa.select(h.case_id).where(current, h.case_id == s.case_id, h.listed,
+                                      *(s[name].is_not_distinct_from(h[name]) for name in CASE_FIELDS)).exists()
+    known = conn.execute(sa.delete(stage_ledger).where(same).returning(s.case_id, s.row_hash)).all()
+    if known:
+        conn.execute(sa.update(case_history).where(current, h.case_id == sa.bindparam("known_case"))
+                     .values(row_hash=sa.bindparam("known_hash")),
+                     [{"known_case": case_id, "known_hash": fields_hash} for case_id, fields_hash in known])
     changed = sa.and_(current, staged)
     conn.execute(sa.update(case_history).where(changed, h.valid_from < as_of).values(valid_to=as_of))
     conn.execute(sa.delete(case_history).where(changed, h.valid_from == as_of))
