@@ -188,6 +188,7 @@ class _Staged(NamedTuple):
     rows: int  # ledger rows in stage_ledger
     absent: int  # case ids in stage_absent
     left_out: int  # of those, listed until now
+    unknown: int  # staged rows of listed cases whose current version's hash is unknown (NULL)
 
 
 def _stage_newest(conn: Connection, district: str, rows: pd.DataFrame) -> _Staged:
@@ -206,10 +207,12 @@ def _stage_newest(conn: Connection, district: str, rows: pd.DataFrame) -> _Stage
     stored = current.reindex(ledger_ids)  # NA where the case is new
     listed_now = stored["listed"].array.fillna(False)
     same = ((stored["row_hash"].array == rows["row_hash"].array) & listed_now).fillna(False).to_numpy(dtype=bool)
+    unknown = int((stored["row_hash"].array.isna() & listed_now).sum())
     staging.stage(conn, stage_ledger, rows[~same])
     absent = ~current.index.isin(ledger_ids)
     staging.stage(conn, stage_absent, pd.DataFrame({"case_id": pd.Series(current.index[absent], dtype="str")}))
-    return _Staged(int((~same).sum()), int(absent.sum()), int((absent & current["listed"].to_numpy(dtype=bool)).sum()))
+    return _Staged(int((~same).sum()), int(absent.sum()), int((absent & current["listed"].to_numpy(dtype=bool)).sum()),
+                   unknown)
 
 
 def _merge_newest_ledger(conn: Connection, sid: int, district: str, as_of: dt.date, previous: dt.date | None,
@@ -248,11 +251,13 @@ def _merge_newest_ledger(conn: Connection, sid: int, district: str, as_of: dt.da
     if not staged_now.rows:
         return
 
-    # Unchanged: listed now with the same row, staged only when its hash is unknown (NULL, before
-    # revision 0011) or stale: that version gets the ledger's. Only the rest of the stage is written.
+    # Unchanged: listed now with the same row; staged only when the hash of its current version is
+    # unknown (NULL, before revision 0011): compared field by field, that version gets the ledger's
+    # hash. Only the rest of the stage is written.
     same = sa.select(h.case_id).where(current, h.case_id == s.case_id, h.listed,
                                       *(s[name].is_not_distinct_from(h[name]) for name in CASE_FIELDS)).exists()
-    known = conn.execute(sa.delete(stage_ledger).where(same).returning(s.case_id, s.row_hash)).all()
+    known = conn.execute(sa.delete(stage_ledger).where(same).returning(s.case_id, s.row_hash)).all() \
+        if staged_now.unknown else []
     if known:
         conn.execute(sa.update(case_history).where(current, h.case_id == sa.bindparam("known_case"))
                      .values(row_hash=sa.bindparam("known_hash")),

@@ -7,10 +7,11 @@ types: dates as ISO text, empty as NA, funds as float64), whether they come from
 versions read back (`of_fields`). Each value becomes its text (a float by its 64 bits, -0.0 as
 0.0), NULL "\x00" (no text holds it: PostgreSQL refuses it in text), so NULL differs from empty
 text and from "nan"; the values, joined by "\x1f" (in Arrow, vectorised), go through BLAKE2b
-(8 bytes, a signed 64-bit integer): the same in every process and on every machine. A stored hash
-is only ever trusted when equal: a NULL one (versions written before revision 0011) or one that
-differs sends the row to the stage, where the merge compares it field by field and refreshes the
-hash of a version it finds the same.
+(8 bytes, a signed 64-bit integer): the same in every process and on every machine. A stored
+hash is trusted when equal, so the hash of given values must never change: a test pins it, and a
+change to this function needs a migration that sets case_history.row_hash NULL. NULL means unknown
+(versions written before revision 0011): such a row is staged and compared field by field, and its
+version gets the hash when found the same.
 """
 
 from __future__ import annotations
