@@ -199,7 +199,7 @@ def _stage_newest(conn: Connection, district: str, rows: pd.DataFrame) -> _Stage
     h = case_history.c
     found = db.driver_rows(conn, sa.select(h.case_id, h.row_hash, h.listed)
                            .where(h.district == district, h.valid_to.is_(None)))
-    ids, hashes, listed = zip(*found, strict=True) if found else ((), (), ())
+    ids, hashes, listed = ([row[k] for row in found] for k in range(3))
     # object indexes: looked up by hash table (Arrow strings' isin goes value by value in Python)
     current = pd.DataFrame({"row_hash": pd.array(hashes, dtype="Int64"), "listed": pd.array(listed, dtype="Int64") == 1},
                            index=pd.Index(ids, dtype=object))
@@ -256,8 +256,9 @@ def _merge_newest_ledger(conn: Connection, sid: int, district: str, as_of: dt.da
     # hash. Only the rest of the stage is written.
     same = sa.select(h.case_id).where(current, h.case_id == s.case_id, h.listed,
                                       *(s[name].is_not_distinct_from(h[name]) for name in CASE_FIELDS)).exists()
-    known = conn.execute(sa.delete(stage_ledger).where(same).returning(s.case_id, s.row_hash)).all() \
-        if staged_now.unknown else []
+    known = []
+    if staged_now.unknown:
+        known = conn.execute(sa.delete(stage_ledger).where(same).returning(s.case_id, s.row_hash)).all()
     if known:
         conn.execute(sa.update(case_history).where(current, h.case_id == sa.bindparam("known_case"))
                      .values(row_hash=sa.bindparam("known_hash")),
