@@ -6,7 +6,9 @@ or a dropped connection anywhere before the commit leaves the warehouse as it wa
 submission 'validated', so the next run merges it. Rows go through temporary stage tables.
 A ledger writes only what it changes: a case's history is one row per version (history.py), so a
 ledger that repeats the last one writes nothing but the rows that differ; an older ledger (by
-as-of date) arriving late rewrites the versions from its date on by the same rule. Visits are
+as-of date) arriving late rewrites the versions from its date on by the same rule. The district's
+newest ledger does not even stage its unchanged rows: each version keeps the hash of its fields
+(row_hash.py), compared in pandas with the ledger's before anything is staged. Visits are
 upserted (`INSERT ... ON CONFLICT DO UPDATE ... WHERE <newer> AND <something differs>`).
 """
 
@@ -16,8 +18,9 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import sqlalchemy as sa
@@ -25,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from grassroots import settings
-from grassroots.warehouse import db, history, staging
+from grassroots.warehouse import db, history, row_hash, staging
 from grassroots.warehouse.lifecycle import IN_WAREHOUSE, Fate, State
 from grassroots.warehouse.schema import (
     CASE_FIELDS,
@@ -37,7 +40,7 @@ from grassroots.warehouse.schema import (
     visit_cases,
     visits,
 )
-from grassroots.warehouse.staging import stage_ledger, stage_links, stage_visits
+from grassroots.warehouse.staging import stage_absent, stage_ledger, stage_links, stage_visits
 
 LEDGER_KINDS = ("ledger", "ledger+visits")
 _PG_MERGE_LOCK = 0x6D657267  # advisory lock space of the per-district merge lock
@@ -58,6 +61,7 @@ class MergeResult:
     visit_links: int = 0
     cases_flagged_missing: int = 0
     visits_updated: int = 0
+    ledger_rows_staged: int = field(default=0, compare=False)  # how the merge worked, not what it did
 
 
 def merge_submission(engine: Engine, submission_id: int, *, district: str, as_of: dt.date,
@@ -79,7 +83,7 @@ def merge_submission(engine: Engine, submission_id: int, *, district: str, as_of
             _merge_ledger(conn, submission_id, district, as_of, ledger_stage, result)
         if visit_stage is not None:
             _merge_visits(conn, submission_id, district, as_of, *visit_stage, result)
-        staging.drop(conn, stage_ledger, stage_visits, stage_links)
+        staging.drop(conn, stage_ledger, stage_absent, stage_visits, stage_links)
         _checkpoint("before_commit", conn)
     return result
 
@@ -151,12 +155,16 @@ def _merge_ledger(conn: Connection, sid: int, district: str, as_of: dt.date, row
                   result: MergeResult) -> None:
     """History records changes: a case's version is closed and a new one opened only where the
     ledger changes it (its row differs, or it is left out or listed again); `cases` follows."""
-    staging.stage(conn, stage_ledger, rows)
-    _checkpoint("staged", conn)
     previous, following = _neighbours(conn, sid, district, as_of)
     if following is None:
-        _merge_newest_ledger(conn, sid, district, as_of, previous, result)
+        staged = _stage_newest(conn, district, rows)
+        result.ledger_rows_staged = staged.rows
+        _checkpoint("staged", conn)
+        _merge_newest_ledger(conn, sid, district, as_of, previous, staged, result)
     else:  # an older ledger arriving late: the general rule, in Python, over this district's versions
+        staging.stage(conn, stage_ledger, rows)
+        result.ledger_rows_staged = len(rows)
+        _checkpoint("staged", conn)
         _merge_older_ledger(conn, sid, district, as_of, previous, following, result)
     _checkpoint("cases", conn)
 
@@ -176,44 +184,90 @@ def _as_date_or_none(value) -> dt.date | None:
     return None if value is None else _as_date(value)
 
 
+class _Staged(NamedTuple):
+    rows: int  # ledger rows in stage_ledger
+    absent: int  # case ids in stage_absent
+    left_out: int  # of those, listed until now
+    unknown: int  # staged rows of listed cases whose current version's hash is unknown (NULL)
+
+
+def _stage_newest(conn: Connection, district: str, rows: pd.DataFrame) -> _Staged:
+    """Stage what the newest ledger may change, from the district's current versions (one read of
+    the index of current versions): in stage_ledger the rows of cases that are new, changed (their
+    hash differs or is unknown) or listed again; in stage_absent the ids of the cases it does not
+    list. The rows of the listed cases whose hash is the same are left out."""
+    h = case_history.c
+    found = db.driver_rows(conn, sa.select(h.case_id, h.row_hash, h.listed)
+                           .where(h.district == district, h.valid_to.is_(None)))
+    ids, hashes, listed = ([row[k] for row in found] for k in range(3))
+    # object indexes: looked up by hash table (Arrow strings' isin goes value by value in Python)
+    current = pd.DataFrame({"row_hash": pd.array(hashes, dtype="Int64"), "listed": pd.array(listed, dtype="Int64") == 1},
+                           index=pd.Index(ids, dtype=object))
+    ledger_ids = pd.Index(rows["case_id"].to_numpy(dtype=object), dtype=object)
+    stored = current.reindex(ledger_ids)  # NA where the case is new
+    listed_now = stored["listed"].array.fillna(False)
+    same = ((stored["row_hash"].array == rows["row_hash"].array) & listed_now).fillna(False).to_numpy(dtype=bool)
+    unknown = int((stored["row_hash"].array.isna() & listed_now).sum())
+    staging.stage(conn, stage_ledger, rows[~same])
+    absent = ~current.index.isin(ledger_ids)
+    staging.stage(conn, stage_absent, pd.DataFrame({"case_id": pd.Series(current.index[absent], dtype="str")}))
+    return _Staged(int((~same).sum()), int(absent.sum()), int((absent & current["listed"].to_numpy(dtype=bool)).sum()),
+                   unknown)
+
+
 def _merge_newest_ledger(conn: Connection, sid: int, district: str, as_of: dt.date, previous: dt.date | None,
-                         result: MergeResult) -> None:
-    """The common case, set-at-a-time: versions change where the ledger changes something."""
+                         staged_now: _Staged, result: MergeResult) -> None:
+    """The common case, set-at-a-time: versions change where the ledger changes something. The
+    stage holds the rows that may change something (_stage_newest); a step with nothing staged
+    for it is not run."""
     s, h = stage_ledger.c, case_history.c
     d, a, i = (sa.literal(district, sa.Text), sa.literal(as_of, sa.Date), sa.literal(sid, sa.Integer))
     now = sa.literal(utc_now(), cases.c.updated_at.type)
     fields = [s[name] for name in CASE_FIELDS]
     current = sa.and_(h.district == district, h.valid_to.is_(None))
-    staged = sa.select(s.case_id).where(s.case_id == h.case_id).exists()
+    staged = h.case_id.in_(sa.select(s.case_id))  # IN, not EXISTS: SQLite then looks each staged case up
+    absent = sa.select(stage_absent.c.case_id)
     version_columns = ["district", "case_id", "valid_from", "valid_to", "listed", "last_listed", "submission_id",
-                       *CASE_FIELDS, "source_sheet", "source_row"]
+                       *CASE_FIELDS, "source_sheet", "source_row", "row_hash"]
 
     # Left out: a listed case the ledger does not list becomes missing from this date, with its last state.
-    left_out = sa.and_(current, h.listed, ~staged)
+    left_out = sa.and_(current, h.listed, h.case_id.in_(absent))
     last = sa.literal(previous if previous is not None else as_of, sa.Date)
-    result.history_rows += _rows(conn, sa.insert(case_history).from_select(version_columns, sa.select(
-        h.district, h.case_id, a, sa.null(), sa.false(), last, h.submission_id,
-        *(h[name] for name in CASE_FIELDS), h.source_sheet, h.source_row,
-    ).where(left_out, h.valid_from < as_of)))
-    conn.execute(sa.update(case_history).where(left_out, h.valid_from < as_of).values(valid_to=as_of))
-    conn.execute(sa.update(case_history).where(left_out, h.valid_from == as_of)  # a same-date ledger's own
-                 .values(listed=False, last_listed=last))
-    result.cases_flagged_missing = conn.execute(
-        sa.update(cases).where(cases.c.district == district, cases.c.missing_since.is_(None),
-                               ~sa.select(s.case_id).where(s.case_id == cases.c.case_id).exists())
-        .values(missing_since=as_of, as_of=last, updated_at=now)
-    ).rowcount
+    if staged_now.left_out:
+        result.history_rows += _rows(conn, sa.insert(case_history).from_select(version_columns, sa.select(
+            h.district, h.case_id, a, sa.null(), sa.false(), last, h.submission_id,
+            *(h[name] for name in CASE_FIELDS), h.source_sheet, h.source_row, h.row_hash,
+        ).where(left_out, h.valid_from < as_of)))
+        conn.execute(sa.update(case_history).where(left_out, h.valid_from < as_of).values(valid_to=as_of))
+        conn.execute(sa.update(case_history).where(left_out, h.valid_from == as_of)  # a same-date ledger's own
+                     .values(listed=False, last_listed=last))
+    if staged_now.absent:
+        result.cases_flagged_missing = conn.execute(
+            sa.update(cases).where(cases.c.district == district, cases.c.missing_since.is_(None),
+                                   cases.c.case_id.in_(absent))
+            .values(missing_since=as_of, as_of=last, updated_at=now)
+        ).rowcount
     _checkpoint("history", conn)
+    if not staged_now.rows:
+        return
 
-    # Unchanged: listed now with the same row. Only the rest of the stage is written anywhere.
+    # Unchanged: listed now with the same row; staged only when the hash of its current version is
+    # unknown (NULL, before revision 0011): compared field by field, that version gets the ledger's
+    # hash. Only the rest of the stage is written.
     same = sa.select(h.case_id).where(current, h.case_id == s.case_id, h.listed,
                                       *(s[name].is_not_distinct_from(h[name]) for name in CASE_FIELDS)).exists()
-    conn.execute(sa.delete(stage_ledger).where(same))
+    known = []
+    if staged_now.unknown:
+        known = conn.execute(sa.delete(stage_ledger).where(same).returning(s.case_id, s.row_hash)).all()
+    if known:
+        conn.execute(sa.update(case_history).where(current, h.case_id == sa.bindparam("known_case"))
+                     .values(row_hash=sa.bindparam("known_hash")),
+                     [{"known_case": case_id, "known_hash": fields_hash} for case_id, fields_hash in known])
     changed = sa.and_(current, staged)
     conn.execute(sa.update(case_history).where(changed, h.valid_from < as_of).values(valid_to=as_of))
     conn.execute(sa.delete(case_history).where(changed, h.valid_from == as_of))
     result.history_rows += _rows(conn, sa.insert(case_history).from_select(version_columns, sa.select(
-        d, s.case_id, a, sa.null(), sa.true(), sa.null(), i, *fields, s.source_sheet, s.source_row)))
+        d, s.case_id, a, sa.null(), sa.true(), sa.null(), i, *fields, s.source_sheet, s.source_row, s.row_hash)))
 
     before = _count(conn, cases, district)
     upsert = _insert(conn)(cases).from_select(
@@ -247,7 +301,8 @@ def _merge_older_ledger(conn: Connection, sid: int, district: str, as_of: dt.dat
         conn.execute(sa.delete(case_history).where(h.district == district, h.case_id == version.case_id,
                                                    h.valid_from == version.valid_from))
     if added:
-        conn.execute(sa.insert(case_history), [_version_row(district, v) for v in added])
+        hashes = row_hash.of_fields([v.fields for v in added])
+        conn.execute(sa.insert(case_history), [_version_row(district, v, h) for v, h in zip(added, hashes, strict=True)])
     result.history_rows = len(added)
     _checkpoint("history", conn)
 
@@ -286,11 +341,11 @@ def _version(r) -> history.Version:
 _DATE_FIELDS = {"reported_on", "deadline", "resolved_on"}
 
 
-def _version_row(district: str, v: history.Version) -> dict:
+def _version_row(district: str, v: history.Version, fields_hash: int) -> dict:
     return {"district": district, "case_id": v.case_id, "valid_from": v.valid_from, "valid_to": v.valid_to,
             "listed": v.listed, "last_listed": v.last_listed, "submission_id": v.submission_id,
             **dict(zip(CASE_FIELDS, v.fields, strict=True)), "source_sheet": v.source_sheet,
-            "source_row": v.source_row}
+            "source_row": v.source_row, "row_hash": fields_hash}
 
 
 # --- visits ---------------------------------------------------------------------------------

@@ -204,13 +204,15 @@ case_history = sa.Table(
     *_case_field_columns(),
     sa.Column("source_sheet", Text),
     sa.Column("source_row", sa.Integer),
+    sa.Column("row_hash", sa.BigInteger),
 )
 """One row per version of a case: the state it held from valid_from (the as-of date of the ledger
 that first gave it) until valid_to (the next version's, NULL while current), so the state at D is
 the row with valid_from <= D < valid_to. A version with listed false is the case left out of its
 district's newest ledger: it keeps the last state, and last_listed is the as-of date of the last
 ledger that listed it. submission_id and source_sheet/source_row name the file and row the state
-came from (the lineage)."""
+came from (the lineage). row_hash is the hash of the version's CASE_FIELDS (warehouse.row_hash), NULL
+for versions written before revision 0011 (unknown: the merge compares those field by field)."""
 
 # --- visits ---------------------------------------------------------------------------------
 
@@ -304,6 +306,11 @@ CASE_HISTORY_INDEXES = (
     sa.Index("ix_case_history_missing", _h.district, _h.valid_from, _h.valid_to,
              postgresql_where=~_h.listed, sqlite_where=~_h.listed),
 )
+
+CASE_HISTORY_CURRENT = sa.Index("ix_case_history_current", _h.district, _h.case_id, _h.row_hash, _h.listed,
+                                postgresql_where=_h.valid_to.is_(None), sqlite_where=_h.valid_to.is_(None))
+"""A district's current versions, one per case: the merge reads (case_id, row_hash, listed) from
+this index alone to find what a ledger changes, and looks a staged case's current version up in it."""
 
 # The indexes the metrics SQL (include/sql/) relies on.
 METRICS_INDEXES = (

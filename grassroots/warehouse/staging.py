@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from grassroots.warehouse import row_hash
 from grassroots.warehouse.db import is_postgres
 from grassroots.warehouse.schema import CASE_FIELDS, VISIT_FIELDS, case_history, visits
 
@@ -32,7 +33,11 @@ stage_ledger = _stage_table(
     *(sa.Column(name, case_history.c[name].type) for name in CASE_FIELDS),
     sa.Column("source_sheet", sa.Text),
     sa.Column("source_row", sa.Integer),
+    sa.Column("row_hash", sa.BigInteger),
 )
+
+# The district's cases the ledger does not list (their ids only): the merge finds the ones it leaves out here.
+stage_absent = _stage_table("stage_absent", ("case_id",), sa.Column("case_id", sa.Text))
 
 stage_visits = _stage_table(
     "stage_visits", ("visit_key",),
@@ -56,10 +61,12 @@ _FLOATS = {"funds_wan"}
 # --- frames -> stage rows -------------------------------------------------------------------
 
 def ledger_rows(ledger: pd.DataFrame) -> pd.DataFrame:
-    """One stage row per case (the first row of a case_id, should validation ever let a duplicate by)."""
-    frame = _typed(ledger, [c.name for c in stage_ledger.columns])
+    """One stage row per case (the first row of a case_id, should validation ever let a duplicate by),
+    with the hash of its fields."""
+    frame = _typed(ledger, [c.name for c in stage_ledger.columns if c.name != "row_hash"])
     frame = frame[frame["case_id"].notna()]
-    return frame.drop_duplicates("case_id", keep="first").reset_index(drop=True)
+    frame = frame.drop_duplicates("case_id", keep="first").reset_index(drop=True)
+    return frame.assign(row_hash=row_hash.of_rows(frame))
 
 
 def visit_rows(visit_frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
