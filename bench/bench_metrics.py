@@ -107,7 +107,7 @@ def case_rows(city: City, n_cases: int, rng: random.Random) -> Iterator[tuple[tu
             if status == 3 and resolved_on is None:
                 resolved_on = max(reported, WEEKS[week] - dt.timedelta(days=rng.randrange(120)))
             fields = (f"第{n}号问题", source, theme, town, unit, responsible, person, lead, reported, deadline,
-                      contract.STATUS_ORDER[status], resolved_on if status == 3 else None, "推进中", None)
+                      contract.STATUS_ORDER[status], resolved_on if status == 3 else None, "推进中", None, None)
             if history and history[-1][7:7 + len(CASE_FIELDS)] == fields:
                 continue  # listed again unchanged: the version goes on
             if history:
@@ -270,6 +270,17 @@ def _timed(label: str, fn) -> tuple[str, float, object]:
     return label, time.perf_counter() - started, value
 
 
+def query_times(engine: sa.Engine, as_of: dt.date, district: str | None = None) -> list[tuple[str, float, str]]:
+    """Each query of metrics.compute on its own (in its read transaction), with how many rows it gave."""
+    params = metrics.parameters(as_of, district=district)
+    out = []
+    with metrics.reading(engine) as conn:
+        for key, (name, types) in metrics.QUERIES.items():
+            _, seconds, rows = _timed(key, lambda n=name, t=types: metrics.run(conn, n, params, **t))
+            out.append((f"  {name}", seconds, f"{len(rows):,} rows"))
+    return out
+
+
 def measure(engine: sa.Engine, city_runs: int = 3) -> list[tuple[str, float, str]]:
     aim = f"aim < {2 if engine.dialect.name == 'postgresql' else 5} s"
     out = []
@@ -288,6 +299,12 @@ def measure(engine: sa.Engine, city_runs: int = 3) -> list[tuple[str, float, str
     elapsed = time.perf_counter() - started
     out.append((f"each district's figures ({len(city['districts'])} districts, total)", elapsed,
                 f"{elapsed / max(1, len(city['districts'])):.2f} s per district (aim < 0.3 s)"))
+    district = next(iter(city["districts"]), None)
+    for label, as_of, scope in (("the city, newest", FINAL, None), ("the city, a week earlier", week_before, None),
+                                (f"{district}, newest", FINAL, district)):
+        queries = query_times(engine, as_of, scope)
+        out.append((f"per query, {label}", sum(seconds for _, seconds, _ in queries), "sum of the queries"))
+        out += queries
     return out
 
 
@@ -322,15 +339,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--visits", type=int, default=1_000_000)
     parser.add_argument("--only", choices=("postgresql", "sqlite"))
     parser.add_argument("--keep", action="store_true", help="keep the databases (and print where they are)")
+    parser.add_argument("--url", help="measure this warehouse (one kept with --keep) instead of building one")
     args, _ = parser.parse_known_args(argv)
     results = []
-    if args.only != "sqlite":
+    if args.url:
+        engine = warehouse.connect(args.url)
+        try:
+            warehouse.upgrade(engine)  # a kept warehouse gets the newer indexes
+            results += [(engine.dialect.name, *r) for r in measure(engine)]
+        finally:
+            engine.dispose()
+        args.only = "none"
+    if args.only not in ("sqlite", "none"):
         url, drop = _pg_database()
         try:
             results += [("postgresql", *r) for r in run_on(url, args.cases, args.visits)]
         finally:
             print(f"kept {url}") if args.keep else drop()
-    if args.only != "postgresql":
+    if args.only not in ("postgresql", "none"):
         folder = Path(tempfile.mkdtemp(prefix="grassroots-bench-"))
         path = folder / "warehouse.db"
         try:
