@@ -5,7 +5,7 @@ keys are the figure names of metrics.md, plus the headline sentence, the breakdo
 and missing cases, the submissions and (for the city) every district's figures. The state of a
 case at the as-of date comes from its history, so a past report recomputed later is identical.
 Rates are derived here from SQL counts (floats rounded to 3 decimals), the median from SQL counts
-of (reported_on, resolved_on) pairs: both are portable this way and equal on both databases.
+of cases by days to resolve: both are equal on both databases this way.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def parameters(as_of: dt.date, *, period: str = "week", district: str | None = N
 QUERIES: dict[str, tuple[str, dict]] = {
     "districts": ("select_districts", {}),
     "cases": ("select_case_breakdown", {"counts": (*CASE_COUNTS, "others_accountable")}),
-    "resolution": ("select_resolution_dates", {"dates": ("reported_on", "resolved_on"), "counts": ("cases",)}),
+    "resolution": ("select_resolution_dates", {"counts": ("days", "cases")}),
     "overdue": ("select_overdue_cases", {"dates": ("deadline",)}),
     "due_soon": ("select_due_soon_cases", {"dates": ("deadline",)}),
     "towns": ("select_town_pairings", {}),
@@ -215,9 +215,8 @@ def _resolution_days(rows: list[dict]) -> dict[str | None, float | int | None]:
     """Median days from reported_on to resolved_on, for the scope (key None) and per district."""
     histograms: dict[str | None, Counter] = defaultdict(Counter)
     for r in rows:
-        days = (r["resolved_on"] - r["reported_on"]).days
-        histograms[None][days] += r["cases"]
-        histograms[r["district"]][days] += r["cases"]
+        histograms[None][r["days"]] += r["cases"]
+        histograms[r["district"]][r["days"]] += r["cases"]
     return {key: _median(h) for key, h in histograms.items()}
 
 
