@@ -11,6 +11,7 @@ of cases by days to resolve: both are equal on both databases this way.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import re
 from collections import Counter, defaultdict
@@ -135,7 +136,7 @@ def parameters(as_of: dt.date, *, period: str = "week", district: str | None = N
     zone = ZoneInfo(timezone)
     return Params(
         as_of=as_of, period_start=start, due_soon_end=as_of + dt.timedelta(days=DUE_SOON_DAYS),
-        scope=district or CITY,
+        scope=district or CITY, district_from=district, district_to=district,
         received_from=dt.datetime.combine(start, dt.time(), zone).astimezone(dt.UTC),
         received_until=dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC),
         reference_folder=REFERENCE_FOLDER,
@@ -163,7 +164,16 @@ QUERIES: dict[str, tuple[str, dict]] = {
 def _query(engine: Engine, params: Params) -> dict[str, list[dict]]:
     """Every query in one read transaction (one snapshot on PostgreSQL), so the figures agree."""
     with reading(engine) as conn:
+        params = scoped(conn, params)
         return {key: run(conn, name, params, **types) for key, (name, types) in QUERIES.items()}
+
+
+def scoped(conn: Connection, params: Params) -> Params:
+    """`params` with the city as a range of district names (a district's is its name already)."""
+    if params.scope != CITY:
+        return params
+    bounds = run(conn, "select_district_range", params)[0]
+    return dataclasses.replace(params, district_from=bounds["first_district"], district_to=bounds["last_district"])
 
 
 @contextlib.contextmanager
