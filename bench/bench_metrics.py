@@ -3,13 +3,17 @@ as versions: about 2.1M case_history rows) and 1M visits, on PostgreSQL (a fresh
 with COPY, history in district order as the merges write it) and on SQLite (batched inserts).
 
     python -m bench.bench_metrics [--cases 1000000] [--visits 1000000] [--only postgresql|sqlite] [--keep]
+    python -m bench.bench_metrics --url URL   # measure a warehouse kept with --keep (upgraded first)
 
 Times `metrics.compute` for the city at the newest as-of date (aim: under 2 s on PostgreSQL, 5 s
 on SQLite), the month, the city a week earlier (aim: the same; every case's state is a range
-lookup in case_history), and every district (aim: under 0.3 s each). The indexes the metrics SQL
-relies on come with the Alembic revisions 0002_metric_snapshots and 0008_case_versions
-(grassroots.warehouse.schema): among them a covering index of case_history with every column the
-case figures read, and partial ones for the overdue, resolved and missing cases.
+lookup in case_history), and every district (aim: under 0.3 s each, the slowest printed), each
+line beside its aim and whether this run met it; then each query of compute on its own (the city
+newest, a week earlier, the slowest district), to show where the time goes. The indexes the
+metrics SQL relies on come with the Alembic revisions 0002_metric_snapshots, 0008_case_versions and
+0011_figure_indexes (grassroots.warehouse.schema): a covering index of case_history in the
+breakdown's grain order, a covering one of the open cases by deadline for the overdue and due-soon
+lists, and partial ones for a district's open cases, the resolved and the missing ones.
 """
 
 from __future__ import annotations
