@@ -5,17 +5,20 @@ keys are the figure names of metrics.md, plus the headline sentence, the breakdo
 and missing cases, the submissions and (for the city) every district's figures. The state of a
 case at the as-of date comes from its history, so a past report recomputed later is identical.
 Rates are derived here from SQL counts (floats rounded to 3 decimals), the median from SQL counts
-of (reported_on, resolved_on) pairs: both are portable this way and equal on both databases.
+of cases by days to resolve: both are equal on both databases this way.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from grassroots import clock, contract
 from grassroots import figures as catalogue
@@ -88,15 +91,8 @@ def today(timezone: str = DEFAULT_TIMEZONE) -> dt.date:
 def compute(engine: Engine, as_of: dt.date, *, period: str = "week", district: str | None = None,
             timezone: str = DEFAULT_TIMEZONE) -> dict:
     """Every figure of metrics.md for the city (district=None) or one district at `as_of`."""
-    start = period_start(as_of, period)
-    scope = district or CITY
-    zone = ZoneInfo(timezone)
-    params = Params(
-        as_of=as_of, period_start=start, due_soon_end=as_of + dt.timedelta(days=DUE_SOON_DAYS), scope=scope,
-        received_from=dt.datetime.combine(start, dt.time(), zone).astimezone(dt.UTC),
-        received_until=dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC),
-        reference_folder=REFERENCE_FOLDER,
-    )
+    params = parameters(as_of, period=period, district=district, timezone=timezone)
+    start, scope = params.period_start, params.scope
     rows = _query(engine, params)
 
     cases = defaultdict(dict)  # dimension -> key -> counts
@@ -133,9 +129,56 @@ def compute(engine: Engine, as_of: dt.date, *, period: str = "week", district: s
     return result
 
 
+def parameters(as_of: dt.date, *, period: str = "week", district: str | None = None,
+               timezone: str = DEFAULT_TIMEZONE) -> Params:
+    """The bound parameters of the figures for a scope at `as_of`."""
+    start = period_start(as_of, period)
+    zone = ZoneInfo(timezone)
+    return Params(
+        as_of=as_of, period_start=start, due_soon_end=as_of + dt.timedelta(days=DUE_SOON_DAYS),
+        scope=district or CITY, district_from=district, district_to=district,
+        received_from=dt.datetime.combine(start, dt.time(), zone).astimezone(dt.UTC),
+        received_until=dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC),
+        reference_folder=REFERENCE_FOLDER,
+    )
+
+
+QUERIES: dict[str, tuple[str, dict]] = {
+    "districts": ("select_districts", {}),
+    "cases": ("select_case_breakdown", {"counts": (*CASE_COUNTS, "others_accountable")}),
+    "resolution": ("select_resolution_dates", {"counts": ("days", "cases")}),
+    "overdue": ("select_overdue_cases", {"dates": ("deadline",)}),
+    "due_soon": ("select_due_soon_cases", {"dates": ("deadline",)}),
+    "towns": ("select_town_pairings", {}),
+    "missing": ("select_missing_cases", {"dates": ("last_listed_as_of", "latest_ledger_as_of")}),
+    "visits": ("select_visit_figures", {"counts": VISIT_COUNTS}),
+    "units": ("select_units_not_in_contact", {}),
+    "leaders": ("select_leader_obligations", {"counts": ("has_contact", "has_problem")}),
+    "submissions": ("select_submission_figures", {"dates": ("latest_as_of",), "counts": (
+        "in_reference", "received", "accepted", "rejected", "late", "ledgers_in_period")}),
+    "rejected": ("select_rows_rejected", {"counts": ("findings", "rows_refused", "files")}),
+}
+"""What compute reads: a name for its rows, the SQL file and how its columns are typed."""
+
+
 def _query(engine: Engine, params: Params) -> dict[str, list[dict]]:
     """Every query in one read transaction (one snapshot on PostgreSQL), so the figures agree."""
-    counts = (*CASE_COUNTS, "others_accountable")
+    with reading(engine) as conn:
+        params = scoped(conn, params)
+        return {key: run(conn, name, params, **types) for key, (name, types) in QUERIES.items()}
+
+
+def scoped(conn: Connection, params: Params) -> Params:
+    """`params` with the city as a range of district names (a district's is its name already)."""
+    if params.scope != CITY:
+        return params
+    bounds = run(conn, "select_district_range", params)[0]
+    return dataclasses.replace(params, district_from=bounds["first_district"], district_to=bounds["last_district"])
+
+
+@contextlib.contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A read transaction set up for the figures' queries."""
     with db.guard(engine), engine.connect() as conn:
         if db.is_postgres(conn):
             conn.execution_options(isolation_level="REPEATABLE READ")
@@ -143,23 +186,7 @@ def _query(engine: Engine, params: Params) -> dict[str, list[dict]]:
             if db.is_postgres(conn):  # room to aggregate a million cases in memory, not on disk
                 conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
                 conn.exec_driver_sql("SET LOCAL jit = off")  # compiling costs more than these queries gain
-            return {
-                "districts": run(conn, "select_districts", params),
-                "cases": run(conn, "select_case_breakdown", params, counts=counts),
-                "resolution": run(conn, "select_resolution_dates", params, dates=("reported_on", "resolved_on"),
-                                  counts=("cases",)),
-                "overdue": run(conn, "select_overdue_cases", params, dates=("deadline",)),
-                "due_soon": run(conn, "select_due_soon_cases", params, dates=("deadline",)),
-                "towns": run(conn, "select_town_pairings", params),
-                "missing": run(conn, "select_missing_cases", params,
-                               dates=("last_listed_as_of", "latest_ledger_as_of")),
-                "visits": run(conn, "select_visit_figures", params, counts=VISIT_COUNTS),
-                "units": run(conn, "select_units_not_in_contact", params),
-                "leaders": run(conn, "select_leader_obligations", params, counts=("has_contact", "has_problem")),
-                "submissions": run(conn, "select_submission_figures", params, dates=("latest_as_of",),
-                                   counts=("in_reference", "received", "accepted", "rejected", "late", "ledgers_in_period")),
-                "rejected": run(conn, "select_rows_rejected", params, counts=("findings", "rows_refused", "files")),
-            }
+            yield conn
 
 
 # --- assembling -------------------------------------------------------------------------------
@@ -198,9 +225,8 @@ def _resolution_days(rows: list[dict]) -> dict[str | None, float | int | None]:
     """Median days from reported_on to resolved_on, for the scope (key None) and per district."""
     histograms: dict[str | None, Counter] = defaultdict(Counter)
     for r in rows:
-        days = (r["resolved_on"] - r["reported_on"]).days
-        histograms[None][days] += r["cases"]
-        histograms[r["district"]][days] += r["cases"]
+        histograms[None][r["days"]] += r["cases"]
+        histograms[r["district"]][r["days"]] += r["cases"]
     return {key: _median(h) for key, h in histograms.items()}
 
 

@@ -27,6 +27,11 @@ class Params:
     received_from: dt.datetime
     received_until: dt.datetime
     reference_folder: str
+    district_from: str | None = None
+    district_to: str | None = None
+    """The scope as a range of district names (both the district's name; for the city, the first
+    and last district in the warehouse, select_district_range.sql): a predicate both databases
+    read from an index leading with district."""
 
 
 def run(conn: Connection, name: str, params: Params, *, dates: tuple[str, ...] = (),

@@ -289,17 +289,25 @@ reminders_sent = sa.Table(
 
 # Indexes on case_history for the figures (created by revision 0008): a covering one with what the
 # case figures read, and partial ones for the figures that need a few cases, not every one: the
-# open cases by deadline (overdue), the resolved ones with what the median needs (read from the
+# open cases by deadline (overdue, due soon; a district's by district then deadline), the resolved ones with what the median needs (read from the
 # index alone), and the versions of cases left out of their newest ledger (missing).
 _h = case_history.c
 _OPEN, _RESOLVED = _h.status != "已办结", _h.status == "已办结"
-CASE_HISTORY_STATE = ("district", "valid_from", "valid_to", "listed", "status", "deadline", "reported_on",
-                      "resolved_on", "source", "theme", "town", "paired_unit", "responsible_unit", "responsible_person")
+CASE_HISTORY_STATE = ("district", "source", "theme", "town", "paired_unit", "responsible_unit", "valid_from",
+                      "valid_to", "listed", "status", "deadline", "reported_on", "resolved_on", "responsible_person")
 """Every column the case figures read: the state at a date is read from this index alone (a
-district's is a range of it), never from the wider table."""
+district's is a range of it), never from the wider table. It leads with the breakdown's grain
+(select_case_breakdown.sql groups in this order), so SQLite aggregates it as it reads it instead of
+sorting a million rows first."""
+OPEN_CASE_LISTED = ("district", "case_id", "title", "town", "responsible_unit", "responsible_person", "lead_leader",
+                    "status")
+"""What the overdue and due-soon lists show of a case: the open cases' deadline index carries them,
+so the city's tens of thousands are read from the index, not from all over the table."""
 CASE_HISTORY_INDEXES = (
     sa.Index("ix_case_history_state", *(_h[name] for name in CASE_HISTORY_STATE)),
     sa.Index("ix_case_history_open_deadline", _h.deadline, _h.valid_from, _h.valid_to,
+             *(_h[name] for name in OPEN_CASE_LISTED), postgresql_where=_OPEN, sqlite_where=_OPEN),
+    sa.Index("ix_case_history_open_district", _h.district, _h.deadline, _h.valid_from, _h.valid_to,
              postgresql_where=_OPEN, sqlite_where=_OPEN),
     sa.Index("ix_case_history_resolved", _h.district, _h.reported_on, _h.resolved_on, _h.valid_from, _h.valid_to,
              postgresql_where=_RESOLVED, sqlite_where=_RESOLVED),
@@ -322,4 +330,5 @@ METRICS_INDEXES = (
     sa.Index("ix_visits_unit_town", visits.c.unit, visits.c.town, visits.c.visit_date),
     sa.Index("ix_visits_town", visits.c.town, visits.c.visit_date),
     sa.Index("ix_visits_leader_unit", visits.c.leader, visits.c.unit, visits.c.visit_date),
+    sa.Index("ix_visits_district_dates", visits.c.district, visits.c.visit_date, visits.c.first_as_of),
 )

@@ -5,7 +5,7 @@
 -- one aggregation to a small grain, which is rolled up per dimension. A responsible unit or person is
 -- present when not NULL and not empty (the merge stores trimmed text, an empty cell as NULL).
 -- Parameters: as_of, period_start (first day of the period), due_soon_end (as_of + 7 days),
--- scope ('全市' or a district name).
+-- scope (select_case_in_scope.sql; on SQLite as the range district_from .. district_to).
 WITH case_state AS NOT MATERIALIZED (
     -- include: select_case_state
 ),
@@ -31,7 +31,8 @@ grain AS MATERIALIZED (
            count(*) FILTER (WHERE s.status = '已办结' AND s.resolved_on >= :period_start
                               AND s.resolved_on <= :as_of) AS resolved_in_period
       FROM case_state s
-     WHERE (:scope = '全市' OR s.district = :scope)
+     WHERE
+           -- include: select_case_in_scope
      GROUP BY s.district, s.source, s.theme, s.town, s.paired_unit, s.responsible_unit
 )
 SELECT 'scope' AS dimension, NULL AS key,

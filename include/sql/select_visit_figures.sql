@@ -4,7 +4,7 @@
 -- past report recomputed later gives the same figures. visits_reported_late: visits made before
 -- the period but first reported in it (补报), which is why a total can grow by more than the
 -- period's visits. A district's towns and pairs are those of its towns in the reference data.
--- Parameters: as_of, period_start, scope.
+-- Parameters: as_of, period_start, scope (on SQLite the visits' as district_from .. district_to).
 WITH visit_counts AS (
     SELECT v.district,
            count(*) AS visits,
@@ -13,7 +13,8 @@ WITH visit_counts AS (
                AS visits_reported_late
       FROM visits v
      WHERE v.visit_date <= :as_of AND v.first_as_of <= :as_of
-       AND (:scope = '全市' OR v.district = :scope)
+       AND
+           -- include: select_visit_in_scope
      GROUP BY v.district
 ),
 town_coverage AS (
