@@ -11,7 +11,7 @@ lookup in case_history), and every district (aim: under 0.3 s each, the slowest 
 line beside its aim and whether this run met it; then each query of compute on its own (the city
 newest, a week earlier, the slowest district), to show where the time goes. The indexes the
 metrics SQL relies on come with the Alembic revisions 0002_metric_snapshots, 0008_case_versions and
-0011_figure_indexes (grassroots.warehouse.schema): a covering index of case_history in the
+0012_figure_indexes (grassroots.warehouse.schema): a covering index of case_history in the
 breakdown's grain order, a covering one of the open cases by deadline for the overdue and due-soon
 lists, and partial ones for a district's open cases, the resolved and the missing ones.
 """

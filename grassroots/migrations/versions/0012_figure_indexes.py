@@ -8,8 +8,8 @@ cases' deadline index carrying what the lists show, a district's open cases and 
 - ix_case_history_open_district: one district's open cases by deadline.
 - ix_visits_district_dates: one district's visits known at a date, counted from the index.
 
-Revision ID: 0011_figure_indexes
-Revises: 0007_receipt_mails
+Revision ID: 0012_figure_indexes
+Revises: 0011_case_row_hash
 Create Date: 2026-12-05
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_figure_indexes"
-down_revision = "0007_receipt_mails"
+revision = "0012_figure_indexes"
+down_revision = "0011_case_row_hash"
 branch_labels = None
 depends_on = None
 
