@@ -32,27 +32,45 @@ def halfwidth(text: str) -> str:
     return text.translate(_HALFWIDTH)
 
 
+def _number_text(value: float) -> str | None:
+    if value != value:  # NaN
+        return None
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _datetime_text(value: dt.datetime) -> str:
+    if value.time() == dt.time(0):
+        return value.date().isoformat()
+    return value.isoformat(sep=" ")
+
+
+def _duration_text(value: dt.timedelta) -> str:
+    """A date typed as a duration by a broken workbook."""
+    return (EXCEL_EPOCH + value).date().isoformat()
+
+
+# By exact type, as calamine gives cells: one lookup per cell instead of a chain of isinstance.
+_TEXT_OF = {str: str.__str__, bool: lambda v: "是" if v else "否", float: _number_text,
+            dt.datetime: _datetime_text, dt.date: dt.date.isoformat, dt.timedelta: _duration_text}
+
+
 def cell_text(value: object) -> str | None:
     """One cell as read from a workbook -> its text, the way Excel would show it."""
     if value is None:
         return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return None
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):  # a date typed as a duration by a broken workbook
-        return (EXCEL_EPOCH + value).date().isoformat()
+    convert = _TEXT_OF.get(value.__class__)
+    if convert is not None:
+        return convert(value)
+    for kind in (str, bool, float, dt.datetime, dt.date, dt.timedelta):  # subclasses, in this order
+        if isinstance(value, kind):
+            return _TEXT_OF[kind](value)
     return str(value)
+
+
+def cells_text(values: list) -> list[str | None]:
+    """A column of cells as text (see cell_text), the text cells as they are."""
+    of, other = _TEXT_OF.get, cell_text
+    return [v if v.__class__ is str else (of(v.__class__) or other)(v) for v in values]
 
 
 _HAS_WIDE = "[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a0]"
