@@ -9,7 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from grassroots.contract import NULL_TOKENS
 
@@ -29,38 +32,94 @@ def halfwidth(text: str) -> str:
     return text.translate(_HALFWIDTH)
 
 
+def _number_text(value: float) -> str | None:
+    if value != value:  # NaN
+        return None
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _datetime_text(value: dt.datetime) -> str:
+    if value.time() == dt.time(0):
+        return value.date().isoformat()
+    return value.isoformat(sep=" ")
+
+
+def _duration_text(value: dt.timedelta) -> str:
+    """A date typed as a duration by a broken workbook."""
+    return (EXCEL_EPOCH + value).date().isoformat()
+
+
+# By exact type, as calamine gives cells: one lookup per cell instead of a chain of isinstance.
+_TEXT_OF = {str: str.__str__, bool: lambda v: "是" if v else "否", float: _number_text,
+            dt.datetime: _datetime_text, dt.date: dt.date.isoformat, dt.timedelta: _duration_text}
+
+
 def cell_text(value: object) -> str | None:
     """One cell as read from a workbook -> its text, the way Excel would show it."""
     if value is None:
         return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return None
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):  # a date typed as a duration by a broken workbook
-        return (EXCEL_EPOCH + value).date().isoformat()
+    convert = _TEXT_OF.get(value.__class__)
+    if convert is not None:
+        return convert(value)
+    for kind in (str, bool, float, dt.datetime, dt.date, dt.timedelta):  # subclasses, in this order
+        if isinstance(value, kind):
+            return _TEXT_OF[kind](value)
     return str(value)
+
+
+def cells_text(values: list) -> list[str | None]:
+    """A column of cells as text (see cell_text), the text cells as they are."""
+    of, other = _TEXT_OF.get, cell_text
+    return [v if v.__class__ is str else (of(v.__class__) or other)(v) for v in values]
 
 
 _HAS_WIDE = "[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\u00a0]"
 _HAS_WIDE_ANY = "[\uff01-\uff5e\u3000\u00a0]"
 
 
+# What Python's \s matches (str.isspace), as a class of the characters themselves: RE2's own \s
+# is ASCII only.
+_WHITESPACE = "[" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "]"
+
+
+def _text_bytes(chunk: pa.Array) -> memoryview | None:
+    """The UTF-8 bytes of every cell of an Arrow string chunk, back to back (no copy)."""
+    if not (pa.types.is_large_string(chunk.type) or pa.types.is_string(chunk.type)):
+        return None
+    _, offsets, data = chunk.buffers()
+    if data is None:
+        return memoryview(b"")
+    ends = np.frombuffer(offsets, dtype=np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
+    return memoryview(data)[ends[chunk.offset]:ends[chunk.offset + len(chunk)]]
+
+
+def holds_any(text: pd.Series, char_class: str) -> bool:
+    """Does any cell hold a character of `char_class` (an RE2 class of single characters)?
+
+    One regex pass over the column's bytes at once: per cell, the test costs more than the work it
+    spares (most columns hold no full-width digit and no inner space). A null cell's bytes may be
+    looked at too: a false yes only sends the column to the exact test."""
+    array = text.array.__arrow_array__() if isinstance(text.array, pd.arrays.ArrowStringArray) else None
+    if array is None:
+        return bool(text.str.contains(char_class, regex=True, na=False).any())
+    for chunk in array.chunks:
+        data = _text_bytes(chunk)
+        if data is None:
+            return True
+        if not len(data):
+            continue
+        joined = pa.LargeStringArray.from_buffers(1, pa.py_buffer(np.array([0, len(data)], np.int64)), pa.py_buffer(data))
+        if pc.match_substring_regex(joined, char_class)[0].as_py():
+            return True
+    return False
+
+
 def _translated(text: pd.Series, pattern: str, table: dict[int, int]) -> pd.Series:
-    """str.translate only where needed: the regex test runs in Arrow, translate in Python."""
-    wide = text.str.contains(pattern, regex=True, na=False)
-    if not wide.any():
+    """str.translate only where needed: the column is tested at once, then cell by cell in Arrow,
+    and translate runs in Python on the cells that need it."""
+    if not holds_any(text, pattern):
         return text
+    wide = text.str.contains(pattern, regex=True, na=False)
     return text.mask(wide, text[wide].str.translate(table))
 
 
@@ -150,9 +209,10 @@ def parse_lists(text: pd.Series) -> pd.Series:
 
 def canonical_choice(text: pd.Series, synonyms: dict[str, str]) -> pd.Series:
     """Map accepted spellings (已销号) to the canonical value (已办结); spaces inside ignored."""
-    spaced = text.str.contains(r"\s", regex=True, na=False)
-    s = text.mask(spaced, text[spaced].str.replace(r"\s+", "", regex=True)) if spaced.any() else text
-    return s.replace(synonyms) if synonyms else s
+    if holds_any(text, _WHITESPACE):
+        spaced = text.str.contains(r"\s", regex=True, na=False)
+        text = text.mask(spaced, text[spaced].str.replace(r"\s+", "", regex=True))
+    return text.replace(synonyms) if synonyms else text
 
 
 _TITLE_DATE = re.compile(

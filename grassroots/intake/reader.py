@@ -184,19 +184,31 @@ def _check_zip(path: Path, settings: Settings) -> None:
 
 
 def _count_rows(part, cap: int) -> int:
-    """Row tags in a worksheet part, read in chunks; stops counting once past `cap`."""
+    """Row tags in a worksheet part, read in chunks; stops counting once past `cap`. A tag cut at
+    a chunk's end (from its last '<') is counted with the start of the next chunk; the rest of a
+    chunk is counted in place, without copying it."""
     rows, carry = 0, b""
     while chunk := part.read(1 << 20):
-        data = carry + chunk
-        cut = data.rfind(b"<")
-        if cut == -1:
-            carry = b""
-        else:
-            data, carry = data[:cut], data[cut:]
-        rows += len(_ROW_TAG.findall(data))
+        first = chunk.find(b"<")
+        if first == -1:  # no tag starts here: a tag cut before it goes on
+            carry = carry + chunk if carry else b""
+            continue
+        last = chunk.rfind(b"<")
+        rows += _row_tags(carry + chunk[:first], 0, len(carry) + first)
+        rows += _row_tags(chunk, first, last)
+        carry = chunk[last:]
         if rows > cap:
             return rows
-    return rows + len(_ROW_TAG.findall(carry + b" "))
+    return rows + _row_tags(carry + b" ", 0, len(carry) + 1)
+
+
+def _row_tags(data: bytes, start: int, end: int) -> int:
+    """Row tags in data[start:end]: counted in C when every '<row' there opens a plain '<row '
+    tag (as writers spell them), else by the exact pattern (prefixes, '<row>', rowBreaks)."""
+    plain = data.count(b"<row ", start, end)
+    if plain == data.count(b"<row", start, end) and data.find(b":row", start, end) == -1:
+        return plain
+    return len(_ROW_TAG.findall(data, start, end))
 
 
 def _check_zip_parts(path: Path, settings: Settings) -> None:
@@ -344,11 +356,22 @@ def _grid_from_rows(rows: list[list]) -> Grid:
                 raw = [r[idx] for r in body]
             except IndexError:  # a ragged grid: short rows have no such cell
                 raw = [r[idx] if idx < len(r) else None for r in body]
-            text = normalize.cell_text
-            cols[idx] = [v if v.__class__ is str else text(v) for v in raw]
+            cols[idx] = _text_column(raw)
         return numbers, cols, []
 
     return Grid(head, columns_from)
+
+
+def _text_column(raw: list) -> pd.Series:
+    """One column of cells as Arrow text: a column of text cells (the most) converts in C; one with
+    numbers, dates or booleans goes through cell_text, cell by cell."""
+    import pyarrow as pa
+
+    try:
+        array = pa.array(raw, type=pa.large_string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        array = pa.array(normalize.cells_text(raw), type=pa.large_string())
+    return pd.Series(pd.arrays.ArrowStringArray(array), copy=False)
 
 
 # --- CSV ------------------------------------------------------------------------------------
