@@ -56,6 +56,13 @@ def ingest_district_files():
 
         return ingest.validate_submissions(settings.load())
 
+    @task
+    def build_data_docs(_validated: dict) -> dict:
+        """The validation's Data Docs pages and index; the merge does not wait for them."""
+        from grassroots import ingest, settings
+
+        return ingest.build_data_docs(settings.load())
+
     @task(pool=WAREHOUSE_POOL)
     def merge_submissions(_validated: dict) -> dict:
         from grassroots import ingest, settings
@@ -93,7 +100,9 @@ def ingest_district_files():
 
     scanned = scan_inbox()
     received = receive_files(scanned)
-    merged = merge_submissions(validate_submissions(read_submissions(received)))
+    validated = validate_submissions(read_submissions(received))
+    build_data_docs(validated)
+    merged = merge_submissions(validated)
     publish_warehouse(merged)
     receipts = write_receipts(merged)
     mail_receipts(receipts)

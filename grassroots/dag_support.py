@@ -26,6 +26,7 @@ WHAT_TO_DO = {
     "receive_files": "检查 GRASSROOTS_HOME/archive 所在磁盘是否已满、是否可写，以及数据仓库是否可连接。",
     "read_submissions": "查看任务日志中的文件名和错误；该文件会在下一次运行时重试，其他区县的文件不受影响。",
     "validate_submissions": "查看任务日志；检查基础数据（_reference）是否已成功导入。",
+    "build_data_docs": "检查文件存储下 datadocs 文件夹是否可写。数据校验报告（Data Docs）不影响入库；下一次运行会补齐未生成的页面。",
     "merge_submissions": "检查数据仓库（GRASSROOTS_WAREHOUSE_URL）是否可连接。恢复后下一次运行会自动补入，无需移动任何文件。",
     "write_receipts": "检查各区县文件夹下的“回执”文件夹是否可写。",
     "send_report": "检查 SMTP 连接 smtp_default（地址、端口、账号、SSL/TLS 设置）。重试不会重复发送已发出的报告。",

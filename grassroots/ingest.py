@@ -260,6 +260,7 @@ def _validate_each(engine, settings: Settings, datadocs: Path) -> dict:
     from grassroots import validation
     from grassroots.validation.rules import tally as rules_tally
 
+    later = _docs_later(settings)
     accepted, rejected, waiting = [], [], []
     _wait_for_reference(engine, settings)
     pending_reference = _validated_reference(engine, settings)
@@ -269,7 +270,7 @@ def _validate_each(engine, settings: Settings, datadocs: Path) -> dict:
             sub = handoff.load(handoff.folder(settings, sid))
             if row["district"] == inbox.REFERENCE_FOLDER:
                 ref, findings = validation.validate_reference({t.sheet: t for t in sub.tables},
-                                                              datadocs_dir=datadocs)
+                                                              datadocs_dir=datadocs, render_docs=not later)
                 ok, rows_accepted = ref is not None, sum(t.rows for t in sub.tables)
                 pending_reference = ref or pending_reference
             else:
@@ -281,7 +282,8 @@ def _validate_each(engine, settings: Settings, datadocs: Path) -> dict:
                 previous = warehouse.ledger_state(engine, row["district"])
                 result = validation.validate_submission(
                     sub, reference, district=row["district"], as_of=sub.as_of,
-                    previous=previous, datadocs_dir=datadocs, today=clock.today(settings.timezone))
+                    previous=previous, datadocs_dir=datadocs, today=clock.today(settings.timezone),
+                    render_docs=not later)
                 if result.accepted:
                     _save_changes(settings, sid, sub, previous)
                 findings, ok, rows_accepted = result.findings, result.accepted, result.rows_accepted
@@ -302,6 +304,22 @@ def _validate_each(engine, settings: Settings, datadocs: Path) -> dict:
             engine, sid, state=VALIDATED, errors=0, warnings=rules_tally(findings)[1], rows_accepted=rows_accepted)
         accepted.append(sid)
     return {"validated": accepted, "rejected": rejected, "waiting": waiting}
+
+
+def _docs_later(settings: Settings) -> bool:
+    """Data Docs pages are rendered by `build_data_docs`, off the merge's path, where their site is a
+    local folder that task reads back; a shared file store gets them from the validate step as before."""
+    return storage.is_local(settings.datadocs)
+
+
+def build_data_docs(settings: Settings) -> dict:
+    """Render the Data Docs pages the validate step named (and the site's index, once a run). The
+    merge does not wait for this: a page's link works once it is written (seconds later)."""
+    if not _docs_later(settings):
+        return {"pages": []}
+    from grassroots.validation import suites
+
+    return {"pages": [str(p) for p in suites.build_docs(settings.datadocs)]}
 
 
 def _wait_for_reference(engine, settings: Settings) -> None:
@@ -484,6 +502,7 @@ def run_once(settings: Settings) -> dict:
         "receive": receive_files(settings, scanned["ready"]),
         "read": read_submissions(settings),
         "validate": validate_submissions(settings),
+        "datadocs": build_data_docs(settings),
         "merge": merge_submissions(settings),
         "receipts": write_receipts(settings),
         "mail": mail_receipts(settings, strict=False),

@@ -70,8 +70,9 @@ def sort_findings(findings: list[Finding], sheets: list[str]) -> list[Finding]:
 
 def validate_submission(sub: Submission, reference: Reference, *, district: str, as_of: dt.date,
                         previous: dict[str, dict] | None = None, datadocs_dir: Path | None = None,
-                        today: dt.date | None = None) -> ValidationResult:
-    """Check a district's submission against the contract, the reference data and its last ledger."""
+                        today: dt.date | None = None, render_docs: bool = True) -> ValidationResult:
+    """Check a district's submission against the contract, the reference data and its last ledger.
+    render_docs False: the Data Docs pages are named but rendered later (suites.build_docs)."""
     started = time.perf_counter()
     today = today or clock.today(settings_module.load().timezone)
     as_of = as_of or today  # the ingest always knows it; a bare call may not
@@ -93,7 +94,7 @@ def validate_submission(sub: Submission, reference: Reference, *, district: str,
         for t in filled:
             spec = contract.sheet_for(t.kind)
             found, page = _check_table(spec, t, timings, run_name=f"{district}_{sub.file_name}",
-                                       datadocs_dir=datadocs_dir)
+                                       datadocs_dir=datadocs_dir, render_docs=render_docs)
             findings += found
             if page:
                 pages.append(page)
@@ -130,8 +131,8 @@ def _prefixes(table: Table, previous: dict[str, dict] | None, district: str) -> 
 
 
 def _check_table(spec: contract.Sheet, table: Table, timings: dict[str, float], *, run_name: str,
-                 datadocs_dir: Path | None) -> tuple[list[Finding], Path | None]:
-    run = suites.run(spec, table, run_name=run_name, datadocs_dir=datadocs_dir)
+                 datadocs_dir: Path | None, render_docs: bool = True) -> tuple[list[Finding], Path | None]:
+    run = suites.run(spec, table, run_name=run_name, datadocs_dir=datadocs_dir, render_docs=render_docs)
     t0 = time.perf_counter()
     found = rules.failure_findings(spec, table, run.failures)
     timings["gx"] += run.seconds + time.perf_counter() - t0
@@ -139,7 +140,7 @@ def _check_table(spec: contract.Sheet, table: Table, timings: dict[str, float], 
     return found, run.page
 
 
-def validate_reference(tables: dict[str, Table], *, datadocs_dir: Path | None = None
+def validate_reference(tables: dict[str, Table], *, datadocs_dir: Path | None = None, render_docs: bool = True
                        ) -> tuple[Reference | None, list[Finding]]:
     """Check a reference workbook; the Reference it defines, or None when it has any error."""
     by_spec: dict[str, Table] = {}
@@ -160,7 +161,8 @@ def validate_reference(tables: dict[str, Table], *, datadocs_dir: Path | None = 
             if spec.name in contract.REFERENCE_SHEETS_NOT_EMPTY:
                 findings.append(finding("no_rows", sheet=table.sheet, row=table.header_row))
             continue
-        found, _page = _check_table(spec, table, timings, run_name="基础数据", datadocs_dir=datadocs_dir)
+        found, _page = _check_table(spec, table, timings, run_name="基础数据", datadocs_dir=datadocs_dir,
+                                    render_docs=render_docs)
         findings += found
     findings += rules.reference_workbook_findings(by_spec)
     findings = sort_findings(findings, [t.sheet for t in by_spec.values()])

@@ -231,8 +231,11 @@ def _expectation(sheet: contract.Sheet, check: Check):
     return cls(**args, meta={"code": check.code, "field": check.field}, notes=note)
 
 
-def run(sheet: contract.Sheet, table: Table, *, run_name: str = "", datadocs_dir: Path | None = None) -> SuiteRun:
-    """Validate one table with its sheet's suite; rows that fail each check, and the Docs page."""
+def run(sheet: contract.Sheet, table: Table, *, run_name: str = "", datadocs_dir: Path | None = None,
+        render_docs: bool = True) -> SuiteRun:
+    """Validate one table with its sheet's suite; rows that fail each check, and the Docs page.
+    With render_docs False the run is only stored in the site and its page named: `build_docs`
+    renders it later (the ingest does so in a task the merge does not wait for)."""
     started = time.perf_counter()
     if table.rows == 0:
         return SuiteRun([], 0.0)
@@ -263,7 +266,7 @@ def run(sheet: contract.Sheet, table: Table, *, run_name: str = "", datadocs_dir
     seconds = time.perf_counter() - started
     page = None
     if datadocs_dir is not None and key is not None:
-        page = _write_docs(result, key, Path(datadocs_dir))
+        page = _write_docs(result, key, Path(datadocs_dir), render=render_docs)
     return SuiteRun(failures, seconds, page, time.perf_counter() - started - seconds)
 
 
@@ -326,20 +329,50 @@ def _site(datadocs_dir: Path) -> tuple[str, str]:
     return sites[key]
 
 
-def _write_docs(result, key, datadocs_dir: Path) -> Path | None:
-    """Render this run into the operators' site; a failure here never fails the validation."""
+def _write_docs(result, key, datadocs_dir: Path, *, render: bool = True) -> Path | None:
+    """Store this run in the operators' site and render it (or leave that to `build_docs`); a
+    failure here never fails the validation."""
     try:
         with _lock:
             store_name, site_name = _site(datadocs_dir)
             context = _state["context"]
             _slim(result)
             context.stores[store_name].set(key, result)
+            if not render:
+                return _page(datadocs_dir, key)
             context.build_data_docs(site_names=[site_name], resource_identifiers=[key])
-        page = datadocs_dir.resolve() / "validations" / Path(*key.to_tuple()).with_suffix(".html")
+        page = _page(datadocs_dir, key)
         return page if page.exists() else datadocs_dir.resolve() / "index.html"
     except Exception:
         log.warning("Data Docs could not be written to %s", datadocs_dir, exc_info=True)
         return None
+
+
+def _page(datadocs_dir: Path, key) -> Path:
+    """Where the site builder writes the page of a stored run."""
+    return datadocs_dir.resolve() / "validations" / Path(*key.to_tuple()).with_suffix(".html")
+
+
+def build_docs(datadocs_dir: Path) -> list[Path]:
+    """Render the stored runs that have no page yet, and the index once: the pages `run` named
+    with render_docs False. Nothing to render: GX is not even imported."""
+    results = Path(datadocs_dir) / "_results"
+    if not results.is_dir() or next(results.rglob("*.json"), None) is None:
+        return []
+    try:
+        with _lock:
+            _gx()
+            store_name, site_name = _site(Path(datadocs_dir))
+            context = _state["context"]
+            waiting = [k for k in context.stores[store_name].list_keys()
+                       if not _page(Path(datadocs_dir), k).exists()]
+            if not waiting:
+                return []
+            context.build_data_docs(site_names=[site_name], resource_identifiers=waiting)
+        return [_page(Path(datadocs_dir), k) for k in waiting]
+    except Exception:
+        log.warning("Data Docs could not be built in %s", datadocs_dir, exc_info=True)
+        return []
 
 
 def _slim(result) -> None:
