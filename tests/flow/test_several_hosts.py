@@ -40,11 +40,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.real_clock]
 # consecutive tasks on different hosts: each edge of the ingest DAG crosses from one host to the other
 ROUTES = {
     "scan_inbox": "host-a", "receive_files": "host-b", "read_submissions": "host-a",
-    "validate_submissions": "host-b", "merge_submissions": "host-a", "publish_warehouse": "host-b",
+    "validate_submissions": "host-b", "build_data_docs": "host-a", "merge_submissions": "host-a",
+    "publish_warehouse": "host-b",
     "write_receipts": "host-b", "summarize": "host-a",
 }
 EDGES = [("scan_inbox", "receive_files"), ("receive_files", "read_submissions"),
          ("read_submissions", "validate_submissions"), ("validate_submissions", "merge_submissions"),
+         ("validate_submissions", "build_data_docs"),
          ("merge_submissions", "publish_warehouse"), ("merge_submissions", "write_receipts"),
          ("write_receipts", "summarize")]
 

@@ -255,3 +255,17 @@ def test_older_ledger_does_not_warn_against_newer_state(tmp_path):
                 "HS-777": {"status": "推进中", "deadline": dt.date(2026, 6, 1), "as_of": dt.date(2026, 11, 30)}}
     result = validate_submission(sub, fx.reference(), district="海曙区", as_of=fx.AS_OF, previous=previous)
     assert result.findings == []
+
+
+def test_data_docs_named_at_validation_are_rendered_later_once(tmp_path):
+    """render_docs False: the page is named, not written; build_docs writes it and the index, once."""
+    path = fx.write_ledger(tmp_path / "海曙区" / "ok.xlsx", fx.ledger_rows(3))
+    docs = tmp_path / "docs"
+    result = validate_submission(fx.read(path, tmp_path), fx.reference(), district="海曙区", as_of=fx.AS_OF,
+                                 datadocs_dir=docs, render_docs=False)
+    assert result.accepted and result.datadocs and result.datadocs.suffix == ".html"
+    assert not result.datadocs.exists() and not (docs / "index.html").exists()
+    assert suites.build_docs(docs) == [result.datadocs]
+    assert "<html" in result.datadocs.read_text(encoding="utf-8").lower() and (docs / "index.html").is_file()
+    assert suites.build_docs(docs) == []  # nothing left to render
+    assert suites.build_docs(tmp_path / "no-docs-yet") == []
