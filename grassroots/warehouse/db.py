@@ -283,7 +283,7 @@ def opened(url: str | URL, *, migrate: bool = True) -> Iterator[Engine]:
 @cache
 def head_revisions() -> frozenset[str]:
     """The head ids of the migration files, read from their `revision`/`down_revision` lines
-    without importing alembic (0.4-0.8 s of every task process that only checks the schema)."""
+    without importing alembic (0.1 s of CPU, 0.2-0.3 s at the machine's load, in every task process)."""
     import ast
 
     revisions, downs = set(), set()
