@@ -1,37 +1,36 @@
 -- Case figures of the scope at the as-of date (metrics.md, "Cases"): once for the whole scope
 -- (dimension 'scope') and broken down by district, source, theme, town, paired unit and
 -- responsible unit, one row per (dimension, key), counts only: rates and the median are derived
--- in Python from these counts and from select_resolution_dates.sql. The state is read once, in
--- one aggregation to a small grain, which is rolled up per dimension. A responsible unit or person is
--- present when not NULL and not empty (the merge stores trimmed text, an empty cell as NULL).
+-- in Python from these counts and from select_resolution_dates.sql. The state is aggregated to a
+-- small grain, which is rolled up per dimension (counts: select_case_counts.sql).
 -- Parameters: as_of, period_start (first day of the period), due_soon_end (as_of + 7 days),
 -- scope (select_case_in_scope.sql; on SQLite as the range district_from .. district_to).
+-- The state (select_case_state.sql) is grouped as its two disjoint parts: the current versions
+-- (valid_to IS NULL) and the closed versions still covering the date (valid_to > as_of: none at
+-- the newest date). ix_case_history_current_state (in the grain's order) and _closed_state (by valid_to): each part is
+-- one index range (a district's a short one) and the current versions come in the grain's order
+-- (SQLite groups without sorting); the state's OR alone reads every version of the scope, about
+-- half of them closed. A group may appear in both parts: the roll-ups below only sum it.
 WITH case_state AS NOT MATERIALIZED (
     -- include: select_case_state
 ),
 grain AS MATERIALIZED (
-    -- each case of the scope counted once, in one pass, at the finest grain the breakdowns need
-    -- (a few tens of thousands of groups for a million cases). A status outside the four counts
-    -- as open and in no status figure; a missing one in none, as in the other queries.
+    -- each case of the scope counted once, at the finest grain the breakdowns need (a few tens of
+    -- thousands of groups for a million cases)
     SELECT s.district, s.source, s.theme, s.town, s.paired_unit, s.responsible_unit,
-           count(*) AS total,
-           count(*) FILTER (WHERE s.status = '未启动') AS not_started,
-           count(*) FILTER (WHERE s.status IN ('推进中', '取得实质性进展')) AS in_progress,
-           count(*) FILTER (WHERE s.status IN ('取得实质性进展', '已办结')) AS substantive,
-           count(*) FILTER (WHERE s.status = '已办结') AS resolved,
-           count(*) FILTER (WHERE s.status <> '已办结' AND s.deadline < :as_of) AS overdue,
-           count(*) FILTER (WHERE s.status <> '已办结' AND s.deadline >= :as_of
-                              AND s.deadline <= :due_soon_end) AS due_soon,
-           count(*) FILTER (WHERE s.status <> '已办结') AS open_cases,
-           count(*) FILTER (WHERE s.status <> '已办结' AND s.responsible_unit <> ''
-                              AND s.responsible_person <> '' AND s.deadline IS NOT NULL) AS accountable,
-           count(*) FILTER (WHERE s.status NOT IN ('取得实质性进展', '已办结') AND s.responsible_unit <> ''
-                              AND s.responsible_person <> '' AND s.deadline IS NOT NULL) AS others_accountable,
-           count(*) FILTER (WHERE s.reported_on >= :period_start AND s.reported_on <= :as_of) AS new_in_period,
-           count(*) FILTER (WHERE s.status = '已办结' AND s.resolved_on >= :period_start
-                              AND s.resolved_on <= :as_of) AS resolved_in_period
+           -- include: select_case_counts
+      FROM case_state s
+     WHERE s.valid_to IS NULL
+       AND
+           -- include: select_case_in_scope
+     GROUP BY s.district, s.source, s.theme, s.town, s.paired_unit, s.responsible_unit
+    UNION ALL
+    SELECT s.district, s.source, s.theme, s.town, s.paired_unit, s.responsible_unit,
+           -- include: select_case_counts
       FROM case_state s
      WHERE
+           -- include: select_case_closed_version
+       AND
            -- include: select_case_in_scope
      GROUP BY s.district, s.source, s.theme, s.town, s.paired_unit, s.responsible_unit
 )

@@ -9,6 +9,6 @@ SELECT h.district, h.case_id, h.title, h.source, h.theme, h.town, h.paired_unit,
        h.responsible_unit, h.responsible_person, h.lead_leader, h.reported_on, h.deadline,
        h.status, h.resolved_on, h.progress_note, h.funds_wan, h.exemplary,
        coalesce(h.last_listed, h.valid_from) AS as_of, h.submission_id,
-       h.listed
+       h.listed, h.valid_to
   FROM case_history h
  WHERE h.valid_from <= :as_of AND (h.valid_to IS NULL OR h.valid_to > :as_of)

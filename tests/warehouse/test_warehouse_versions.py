@@ -3,7 +3,8 @@ migrated gives every figure at every past date as before, and the merge of the s
 the same order, an older one arriving late and a same-day resend among them) gives them too.
 
 The figures before the migration are computed with the SQL of 0005 (tests/sql_0005: the cases'
-state and the missing cases; the other queries did not change)."""
+state, with a valid_to of NULL for today's breakdown, and the missing cases; the other queries did
+not change)."""
 
 from __future__ import annotations
 

@@ -4,15 +4,17 @@
 -- before that date (ties: the greatest submission_id). `cases` holds exactly the newest row
 -- of every case, so it is the state whenever cases.as_of is on or before the date; only the
 -- cases changed after it are looked up in case_history. Cases first listed later are absent.
+-- No versions then: valid_to is NULL on every row (today's breakdown counts each state row in its
+-- first part, the current versions; added for it).
 SELECT c.district, c.case_id, c.title, c.source, c.theme, c.town, c.paired_unit,
        c.responsible_unit, c.responsible_person, c.lead_leader, c.reported_on, c.deadline,
-       c.status, c.resolved_on, c.as_of, c.submission_id
+       c.status, c.resolved_on, c.as_of, c.submission_id, CAST(NULL AS DATE) AS valid_to
   FROM cases c
  WHERE c.as_of <= :as_of
 UNION ALL
 SELECT h.district, h.case_id, h.title, h.source, h.theme, h.town, h.paired_unit,
        h.responsible_unit, h.responsible_person, h.lead_leader, h.reported_on, h.deadline,
-       h.status, h.resolved_on, h.as_of, h.submission_id
+       h.status, h.resolved_on, h.as_of, h.submission_id, CAST(NULL AS DATE) AS valid_to
   FROM cases c
   JOIN case_history h ON h.district = c.district AND h.case_id = c.case_id
  WHERE c.as_of > :as_of AND h.as_of <= :as_of
