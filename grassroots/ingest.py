@@ -52,7 +52,19 @@ def _step(run):
                 return run(settings, *args, **kwargs)
             finally:
                 _step_engine.reset(token)
+                _release_memory()
     return step
+
+
+def _release_memory() -> None:
+    """Give the step's frames back to the system: Arrow's allocator keeps freed memory for reuse, so
+    a process that runs the next step too (`python -m grassroots ingest`) would carry the last one's."""
+    import gc
+    import sys
+
+    gc.collect()
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
 
 
 def _engine(settings: Settings):
