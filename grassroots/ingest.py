@@ -11,6 +11,7 @@ anything unexpected becomes a rejection with a Chinese reason, not a crashed run
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -65,6 +66,11 @@ def _release_memory() -> None:
     gc.collect()
     if "pyarrow" in sys.modules:
         sys.modules["pyarrow"].default_memory_pool().release_unused()
+    if sys.platform == "linux":  # and the C heap's freed pages (Python objects, numpy), where glibc has them
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _engine(settings: Settings):
