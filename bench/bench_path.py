@@ -14,7 +14,8 @@ peak memory is the path's. Beside it, in the same run:
 Aims: the path at >= 75% of (a)'s rate, >= 4x (b)'s, peak memory < 1 GB; the CSV >= 10,000 rows/s.
 The receipt is timed on its own line too (it is being made streaming elsewhere). Each step's line
 gives the CPU of the path's own process (the rest of its time is PostgreSQL's, on the other core,
-or waiting) and the peak memory so far. The CSV runs with the file limits raised
+or waiting), the step's own peak memory (the peak is reset before each step: in Airflow each step
+is a task process of its own) and what it left resident for the next step of this one process. The CSV runs with the file limits raised
 (GRASSROOTS_MAX_ROWS, GRASSROOTS_MAX_FILE_MB) as an operator taking such files would set them.
 The bare stages are warm (GX imported and its suite run once before the timed run); the path's
 steps share one child process, so their imports are paid once, where Airflow's tasks are each a
@@ -25,6 +26,7 @@ counted: in the DAG the merge does not wait for it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -95,25 +97,36 @@ def child(home: str, url: str, rows: str) -> None:
              "read": lambda: ingest.read_submissions(settings), "validate": lambda: ingest.validate_submissions(settings),
              "merge": lambda: ingest.merge_submissions(settings), "receipts": lambda: ingest.write_receipts(settings),
              "datadocs": lambda: ingest.build_data_docs(settings)}  # off the path: the merge does not wait for it
-    outcome, peaks, cpu = {}, {}, {}
+    outcome, peaks, held, cpu = {}, {}, {}, {}
+    path_peak = _memory_kb("VmHWM:")
     for name, step in steps.items():
+        _reset_peak()
         t0, c0 = time.perf_counter(), time.process_time()
         outcome[name] = step()
         times[name] = time.perf_counter() - t0
         cpu[name] = time.process_time() - c0  # this process's own CPU: the rest of the step is the database
-        peaks[name] = _peak_kb()  # the peak so far: where it grew
+        peaks[name] = _memory_kb("VmHWM:")  # this step's own peak (the step's task process in Airflow)
+        held[name] = _memory_kb("VmRSS:")  # what it left resident for the next step of this one process
+        path_peak = max(path_peak, peaks[name])
     assert outcome["merge"]["merged"], f"nothing merged: {outcome}"
-    print(json.dumps({"times": times, "cpu": cpu, "peaks_kb": peaks, "peak_kb": _peak_kb()}))
+    print(json.dumps({"times": times, "cpu": cpu, "peaks_kb": peaks, "held_kb": held, "peak_kb": path_peak}))
 
 
-def _peak_kb() -> int:
-    """This process's own peak resident memory. Not ru_maxrss: Linux keeps that across exec, so a
-    child started by a parent of 750 MB (the xlsx line's stages) would report 750 MB at least."""
+def _memory_kb(field: str) -> int:
+    """This process's own resident memory (VmRSS) or peak of it (VmHWM). Not ru_maxrss: Linux keeps
+    that across exec, so a child started by a parent of 750 MB would report 750 MB at least."""
     try:
         status = Path("/proc/self/status").read_text()
     except OSError:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith(field))
+
+
+def _reset_peak() -> None:
+    """Start VmHWM again from the resident size now, so that each step's peak is its own
+    (Linux >= 4.0); each step runs in its own task process in Airflow, all in this one here."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
 
 
 def real_path(home: Path, url: str, rows: int) -> dict:
@@ -253,8 +266,8 @@ def run(kind: str, rows: int, typical: bool) -> list[tuple[str, str, str]]:
             lines.append((f"{label}: the same without the receipt", f"{no_receipt:.1f} s, {rows / no_receipt:,.0f} rows/s",
                           f"{limit / no_receipt:.0%} of the bare stages' rate"))
             for name in (*STEPS, *(k for k in t if k not in STEPS)):
-                own = f"CPU here {path['cpu'][name]:.2f} s, peak so far {path['peaks_kb'][name] / 1024:,.0f} MB" \
-                    if name in path["cpu"] else ""
+                own = (f"CPU here {path['cpu'][name]:.2f} s, peak in the step {path['peaks_kb'][name] / 1024:,.0f} MB, "
+                       f"left resident {path['held_kb'][name] / 1024:,.0f} MB") if name in path["cpu"] else ""
                 lines.append((f"  step {name}" if name in STEPS else f"  beside the path: {name}", f"{t[name]:.2f} s", own))
             peak = path["peak_kb"] / 1024
             lines.append((f"{label}: peak memory of the path", f"{peak:,.0f} MB", "aim < 1,024 MB"))

@@ -11,6 +11,7 @@ anything unexpected becomes a rejection with a Chinese reason, not a crashed run
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -52,7 +53,24 @@ def _step(run):
                 return run(settings, *args, **kwargs)
             finally:
                 _step_engine.reset(token)
+                _release_memory()
     return step
+
+
+def _release_memory() -> None:
+    """Give the step's frames back to the system: Arrow's allocator keeps freed memory for reuse, so
+    a process that runs the next step too (`python -m grassroots ingest`) would carry the last one's."""
+    import gc
+    import sys
+
+    gc.collect()
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
+    if sys.platform == "linux":  # and the C heap's freed pages (Python objects, numpy), where glibc has them
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _engine(settings: Settings):

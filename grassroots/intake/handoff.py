@@ -49,14 +49,17 @@ def save(sub: Submission, target) -> None:
     target.mkdir(parents=True, exist_ok=True)
     tables = []
     for n, table in enumerate(sub.tables):
+        shared = _same_as_text(table)
         _write_parquet(table.text, target / f"{n}-text.parquet")
-        _write_parquet(table.values, target / f"{n}-values.parquet")
+        _write_parquet(table.values.drop(columns=shared), target / f"{n}-values.parquet")
         tables.append({
             "kind": table.kind,
             "sheet": table.sheet,
             "header_row": table.header_row,
             "headers": {k: list(v) for k, v in table.headers.items()},
             "findings": [f.as_dict() for f in table.findings],
+            "values": list(table.values.columns),
+            "shared": shared,
         })
     meta = {
         "file_name": sub.file_name,
@@ -71,14 +74,27 @@ def save(sub: Submission, target) -> None:
 FRAMES = ("text", "values")
 
 
+def _same_as_text(table: Table) -> list[str]:
+    """The value columns that are their text column (text fields: cleaned text is the value), saved
+    and loaded once: a 1M-row ledger's text is not held twice by validation and the merge."""
+    return [c for c in table.values.columns
+            if c in table.text and table.values[c].dtype == table.text[c].dtype and table.values[c].equals(table.text[c])]
+
+
 def load(target, frames: tuple[str, ...] = FRAMES) -> Submission:
     """The submission as saved; a frame not in `frames` is read without its columns (its index,
     the Excel row numbers, still counts the rows): the merge needs the values, the receipt neither."""
     meta = json.loads((target / "submission.json").read_text(encoding="utf-8"))
     tables = []
     for n, t in enumerate(meta["tables"]):
-        read = {name: _read_parquet(target / f"{n}-{name}.parquet", None if name in frames else [])
-                for name in FRAMES}
+        shared = t.get("shared", [])
+        wanted = {"text": None if "text" in frames else (shared if "values" in frames else [])}
+        wanted["values"] = None if "values" in frames else []
+        read = {name: _read_parquet(target / f"{n}-{name}.parquet", wanted[name]) for name in FRAMES}
+        if "values" in frames and shared:  # the text's own column (one copy in memory, as the reader had it)
+            read["values"] = read["values"].assign(**{c: read["text"][c] for c in shared})[t["values"]]
+            if "text" not in frames:
+                read["text"] = read["text"][[]]
         tables.append(Table(
             kind=t["kind"],
             sheet=t["sheet"],

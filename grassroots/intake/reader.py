@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from grassroots import contract
@@ -49,9 +50,14 @@ class Table:
         """The typed rows with their lineage: file checksum, sheet and Excel row number."""
         out = self.values.reset_index()
         out.insert(0, "source_row", out.pop("row"))
-        out.insert(0, "source_sheet", self.sheet)
-        out.insert(0, "source_sha256", checksum)
+        out.insert(0, "source_sheet", _same_for_all(self.sheet, len(out)))
+        out.insert(0, "source_sha256", _same_for_all(checksum, len(out)))
         return out
+
+
+def _same_for_all(text: str, rows: int) -> pd.Categorical:
+    """One text on every row, held once (a 1M-row ledger's checksum column would be 70 MB as text)."""
+    return pd.Categorical.from_codes(np.zeros(rows, dtype="int8"), categories=pd.Index([text], dtype="str"))
 
 
 @dataclass

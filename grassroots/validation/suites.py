@@ -246,8 +246,12 @@ def run(sheet: contract.Sheet, table: Table, *, run_name: str = "", datadocs_dir
 
         context = _state["context"]
         run_id = RunIdentifier(run_name=_safe_run_name(run_name), run_time=clock.now())
-        result = definition.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"},
-                                run_id=run_id)
+        _no_fingerprint()
+        try:
+            result = definition.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"},
+                                    run_id=run_id)
+        finally:
+            _forget_batch(context)
         key = next((k for k in context.validation_results_store.list_keys() if k.run_id == run_id), None)
         if key is not None:  # keep the in-memory store from growing with every run
             context.validation_results_store.remove_key(key)
@@ -268,6 +272,23 @@ def run(sheet: contract.Sheet, table: Table, *, run_name: str = "", datadocs_dir
     if datadocs_dir is not None and key is not None:
         page = _write_docs(result, key, Path(datadocs_dir), render=render_docs)
     return SuiteRun(failures, seconds, page, time.perf_counter() - started - seconds)
+
+
+def _no_fingerprint() -> None:
+    """GX hashes every value of a frame under 1 GB (pandas' hash of each column, Arrow text turned
+    into Python objects) for a fingerprint among the result's batch markers, which nothing here
+    reads: for a 1M-row ledger 400 MB and seconds. A frame of any size is left unhashed."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    pandas_execution_engine.HASH_THRESHOLD = 0
+
+
+def _forget_batch(context) -> None:
+    """GX's execution engine keeps the batch it validated (the whole frame) until the next run: a 1M-row
+    ledger's frame would outlive its validation by the life of the process."""
+    batches = context.data_sources.get(DATASOURCE).get_execution_engine().batch_manager
+    batches.reset_batch_cache()
+    batches.batch_data_cache.clear()  # the frame itself (reset_batch_cache leaves it)
 
 
 def _raised(info) -> str:

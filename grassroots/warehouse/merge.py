@@ -70,7 +70,6 @@ def merge_submission(engine: Engine, submission_id: int, *, district: str, as_of
     as_of = _as_date(as_of)
     if _merged_already(engine, submission_id):  # cheap early answer; the claim below is the real guard
         return MergeResult(changed=False)
-    ledger_stage = staging.ledger_rows(ledger) if ledger is not None else None
     visit_stage = staging.visit_rows(visits) if visits is not None else None
     kind = "+".join(k for k, f in (("ledger", ledger), ("visits", visits)) if f is not None) or None
     accepted = sum(len(f) for f in (ledger, visits) if f is not None)
@@ -79,8 +78,8 @@ def merge_submission(engine: Engine, submission_id: int, *, district: str, as_of
             return MergeResult(changed=False)
         _checkpoint("claimed", conn)
         result = MergeResult(changed=True)
-        if ledger_stage is not None:
-            _merge_ledger(conn, submission_id, district, as_of, ledger_stage, result)
+        if ledger is not None:
+            _merge_ledger(conn, submission_id, district, as_of, ledger, result)
         if visit_stage is not None:
             _merge_visits(conn, submission_id, district, as_of, *visit_stage, result)
         staging.drop(conn, stage_ledger, stage_absent, stage_visits, stage_links)
@@ -151,17 +150,18 @@ def _claim(conn: Connection, submission_id: int, district: str, as_of: dt.date, 
 
 # --- ledger ---------------------------------------------------------------------------------
 
-def _merge_ledger(conn: Connection, sid: int, district: str, as_of: dt.date, rows: pd.DataFrame,
+def _merge_ledger(conn: Connection, sid: int, district: str, as_of: dt.date, ledger: pd.DataFrame,
                   result: MergeResult) -> None:
     """History records changes: a case's version is closed and a new one opened only where the
     ledger changes it (its row differs, or it is left out or listed again); `cases` follows."""
     previous, following = _neighbours(conn, sid, district, as_of)
     if following is None:
-        staged = _stage_newest(conn, district, rows)
+        staged = _stage_newest(conn, district, ledger)
         result.ledger_rows_staged = staged.rows
         _checkpoint("staged", conn)
         _merge_newest_ledger(conn, sid, district, as_of, previous, staged, result)
     else:  # an older ledger arriving late: the general rule, in Python, over this district's versions
+        rows = staging.ledger_rows(ledger)
         staging.stage(conn, stage_ledger, rows)
         result.ledger_rows_staged = len(rows)
         _checkpoint("staged", conn)
@@ -191,11 +191,12 @@ class _Staged(NamedTuple):
     unknown: int  # staged rows of listed cases whose current version's hash is unknown (NULL)
 
 
-def _stage_newest(conn: Connection, district: str, rows: pd.DataFrame) -> _Staged:
+def _stage_newest(conn: Connection, district: str, ledger: pd.DataFrame) -> _Staged:
     """Stage what the newest ledger may change, from the district's current versions (one read of
     the index of current versions): in stage_ledger the rows of cases that are new, changed (their
     hash differs or is unknown) or listed again; in stage_absent the ids of the cases it does not
-    list. The rows of the listed cases whose hash is the same are left out."""
+    list. The rows of the listed cases whose hash is the same are left out. The stage rows are made,
+    compared and loaded a chunk at a time (staging.ledger_chunks)."""
     h = case_history.c
     found = db.driver_rows(conn, sa.select(h.case_id, h.row_hash, h.listed)
                            .where(h.district == district, h.valid_to.is_(None)))
@@ -203,16 +204,21 @@ def _stage_newest(conn: Connection, district: str, rows: pd.DataFrame) -> _Stage
     # object indexes: looked up by hash table (Arrow strings' isin goes value by value in Python)
     current = pd.DataFrame({"row_hash": pd.array(hashes, dtype="Int64"), "listed": pd.array(listed, dtype="Int64") == 1},
                            index=pd.Index(ids, dtype=object))
-    ledger_ids = pd.Index(rows["case_id"].to_numpy(dtype=object), dtype=object)
-    stored = current.reindex(ledger_ids)  # NA where the case is new
-    listed_now = stored["listed"].array.fillna(False)
-    same = ((stored["row_hash"].array == rows["row_hash"].array) & listed_now).fillna(False).to_numpy(dtype=bool)
-    unknown = int((stored["row_hash"].array.isna() & listed_now).sum())
-    staging.stage(conn, stage_ledger, rows[~same])
-    absent = ~current.index.isin(ledger_ids)
+    counts = {"rows": 0, "unknown": 0}
+
+    def changed(rows: pd.DataFrame) -> pd.DataFrame:
+        stored = current.reindex(pd.Index(rows["case_id"].to_numpy(dtype=object), dtype=object))  # NA: new case
+        listed_now = stored["listed"].array.fillna(False)
+        same = ((stored["row_hash"].array == rows["row_hash"].array) & listed_now).fillna(False).to_numpy(dtype=bool)
+        counts["unknown"] += int((stored["row_hash"].array.isna() & listed_now).sum())
+        counts["rows"] += int((~same).sum())
+        return rows[~same]
+
+    staging.stage(conn, stage_ledger, (changed(rows) for rows in staging.ledger_chunks(ledger)))
+    absent = ~current.index.isin(staging.ledger_case_ids(ledger))
     staging.stage(conn, stage_absent, pd.DataFrame({"case_id": pd.Series(current.index[absent], dtype="str")}))
-    return _Staged(int((~same).sum()), int(absent.sum()), int((absent & current["listed"].to_numpy(dtype=bool)).sum()),
-                   unknown)
+    return _Staged(counts["rows"], int(absent.sum()),
+                   int((absent & current["listed"].to_numpy(dtype=bool)).sum()), counts["unknown"])
 
 
 def _merge_newest_ledger(conn: Connection, sid: int, district: str, as_of: dt.date, previous: dt.date | None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Iterable, Iterator
 
 import pandas as pd
 import sqlalchemy as sa
@@ -60,13 +61,33 @@ _FLOATS = {"funds_wan"}
 
 # --- frames -> stage rows -------------------------------------------------------------------
 
+CHUNK_ROWS = 100_000  # stage rows made and loaded at a time: a 1M-row ledger is never typed whole
+
+
 def ledger_rows(ledger: pd.DataFrame) -> pd.DataFrame:
     """One stage row per case (the first row of a case_id, should validation ever let a duplicate by),
     with the hash of its fields."""
-    frame = _typed(ledger, [c.name for c in stage_ledger.columns if c.name != "row_hash"])
-    frame = frame[frame["case_id"].notna()]
-    frame = frame.drop_duplicates("case_id", keep="first").reset_index(drop=True)
-    return frame.assign(row_hash=row_hash.of_rows(frame))
+    return pd.concat(list(ledger_chunks(ledger)), ignore_index=True)
+
+
+def ledger_case_ids(ledger: pd.DataFrame) -> pd.Index:
+    """The case ids the ledger lists (each once, as staged), as an object index (looked up by hash)."""
+    ids = _text(_column(ledger, "case_id")).dropna().drop_duplicates()
+    return pd.Index(ids.to_numpy(dtype=object), dtype=object)
+
+
+def ledger_chunks(ledger: pd.DataFrame, size: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """ledger_rows, CHUNK_ROWS at a time (in the ledger's order): what one chunk of the ledger stages.
+    Only the case id is looked at whole, to keep each case's first row."""
+    ids = _text(_column(ledger, "case_id"))
+    first = (ids.notna() & ~ids.duplicated(keep="first")).to_numpy(dtype=bool)
+    names = [c.name for c in stage_ledger.columns if c.name != "row_hash"]
+    for start in range(0, len(ledger), size):
+        part = ledger.iloc[start:start + size][first[start:start + size]]
+        if part.empty:
+            continue
+        frame = _typed(part, names).reset_index(drop=True)
+        yield frame.assign(row_hash=row_hash.of_rows(frame))
 
 
 def visit_rows(visit_frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -119,17 +140,18 @@ def _typed(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 # --- stage tables ---------------------------------------------------------------------------
 
-def stage(conn: Connection, table: sa.Table, rows: pd.DataFrame) -> None:
-    """Create the temporary `table` in this transaction and load `rows` into it."""
+def stage(conn: Connection, table: sa.Table, rows: pd.DataFrame | Iterable[pd.DataFrame]) -> None:
+    """Create the temporary `table` in this transaction and load `rows` into it (a frame, or frames
+    made one at a time: only one is held at once)."""
     _drop(conn, table)
     table.create(conn)
     names = [c.name for c in table.columns]
-    rows = rows[names]
+    chunks = (part[names] for part in ([rows] if isinstance(rows, pd.DataFrame) else rows))
     if is_postgres(conn):
-        if not rows.empty:
-            _copy(conn, table.name, names, rows)
+        _copy(conn, table.name, names, chunks)
     else:
-        _insert_batches(conn, table.name, names, rows)
+        for part in chunks:
+            _insert_batches(conn, table.name, names, part)
     # Indexed after the load (cheaper than during it), so that every join against the stage is a
     # lookup whatever the planner believes about the target table's fresh rows.
     key = ", ".join(table.info["key"])
@@ -161,15 +183,18 @@ def _insert_batches(conn: Connection, table: str, names: list[str], rows: pd.Dat
         conn.exec_driver_sql(sql, list(zip(*(column.to_pylist() for column in batch.columns), strict=True)))
 
 
-def _copy(conn: Connection, table: str, names: list[str], rows: pd.DataFrame) -> None:
-    """COPY ... FROM STDIN in CSV, written by pyarrow (an empty unquoted field is NULL)."""
+def _copy(conn: Connection, table: str, names: list[str], chunks: Iterable[pd.DataFrame]) -> None:
+    """COPY ... FROM STDIN in CSV, written by pyarrow (an empty unquoted field is NULL); one COPY
+    for all the chunks, each written and sent before the next is made."""
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
     raw = conn.connection.driver_connection  # the psycopg connection of this very transaction
     options = pacsv.WriteOptions(include_header=False)
     with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT csv)") as copy:
-        for start in range(0, len(rows), 50_000):
-            sink = io.BytesIO()
-            pacsv.write_csv(pa.Table.from_pandas(rows.iloc[start:start + 50_000], preserve_index=False), sink, options)
-            copy.write(sink.getbuffer())
+        for rows in chunks:
+            for start in range(0, len(rows), 50_000):
+                sink = io.BytesIO()
+                pacsv.write_csv(pa.Table.from_pandas(rows.iloc[start:start + 50_000], preserve_index=False), sink,
+                                options)
+                copy.write(sink.getbuffer())

@@ -160,3 +160,22 @@ def test_an_older_ledger_arriving_late_writes_hashes_the_next_ledger_can_use(eng
     assert _hashes_agree(engine)
     _, result = merge_ledger(engine, "清单1127.xlsx", NOV_27, [case("HS-001", "已办结"), case("HS-002")])
     assert result == warehouse.MergeResult(changed=True) and result.ledger_rows_staged == 0  # HS-000 missing already
+
+
+def test_a_ledger_staged_in_chunks_writes_what_it_writes_whole(engine, monkeypatch):
+    """Chunks of 2 rows: a case's first row kept across a chunk's end, a chunk with nothing to stage
+    skipped, the cases left out still found."""
+    merge_ledger(engine, "清单1113.xlsx", NOV_13, [case(f"HS-00{n}") for n in range(1, 7)])
+    whole = snapshot(engine)
+    monkeypatch.setattr(staging.ledger_chunks, "__defaults__", (2,))
+    rows = [case("HS-001"), case("HS-002"), case("HS-003", progress_note="新进展"), case("HS-007"),
+            case("HS-003", progress_note="重复的行"), case("HS-008"), case("HS-004")]
+    chunks = list(staging.ledger_chunks(frame("ledger", rows, "c" * 64)))
+    assert [list(c["case_id"]) for c in chunks] == [["HS-001", "HS-002"], ["HS-003", "HS-007"], ["HS-008"], ["HS-004"]]
+    _, result = merge_ledger(engine, "清单1120.xlsx", NOV_20, rows)
+    assert result == warehouse.MergeResult(changed=True, cases_inserted=2, cases_updated=1, history_rows=5,
+                                           cases_flagged_missing=2)
+    assert result.ledger_rows_staged == 3
+    assert [v[0] for v in _versions(engine) if v[1] == NOV_20] == ["HS-003", "HS-005", "HS-006", "HS-007", "HS-008"]
+    assert [v[5] for v in _versions(engine) if v[0] == "HS-003"] == [None, "新进展"]
+    assert snapshot(engine) != whole and _hashes_agree(engine)
