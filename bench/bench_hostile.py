@@ -18,7 +18,8 @@ OUT = Path("bench-results") / "hostile"
 AIM_SECONDS, AIM_MB = 60, 1024
 
 _MEASURE = """
-import json, os, resource, shutil, sys, time
+import json, os, shutil, sys, time
+from bench.memory import peak_mb
 from pathlib import Path
 home, source = Path(sys.argv[1]), Path(sys.argv[2])
 os.environ.update(GRASSROOTS_HOME=str(home), GRASSROOTS_SETTLE_SECONDS="0")
@@ -35,7 +36,7 @@ ingest.run_once(s)
 seconds = time.perf_counter() - t
 engine = warehouse.connect(s.warehouse_url)
 row = [r for r in warehouse.submissions_in_state(engine, "done") if r["file_name"] == source.name][0]
-print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(),
                   "fate": row["fate"], "reason": row["reason"] or "", "errors": row["errors"]}))
 """
 

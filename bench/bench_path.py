@@ -26,13 +26,11 @@ counted: in the DAG the merge does not wait for it.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import dataclasses
 import datetime as dt
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -42,6 +40,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
+
+from bench import memory
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("GRASSROOTS_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -98,35 +98,18 @@ def child(home: str, url: str, rows: str) -> None:
              "merge": lambda: ingest.merge_submissions(settings), "receipts": lambda: ingest.write_receipts(settings),
              "datadocs": lambda: ingest.build_data_docs(settings)}  # off the path: the merge does not wait for it
     outcome, peaks, held, cpu = {}, {}, {}, {}
-    path_peak = _memory_kb("VmHWM:")
+    path_peak = memory.kb("VmHWM:")
     for name, step in steps.items():
-        _reset_peak()
+        memory.reset_peak()
         t0, c0 = time.perf_counter(), time.process_time()
         outcome[name] = step()
         times[name] = time.perf_counter() - t0
         cpu[name] = time.process_time() - c0  # this process's own CPU: the rest of the step is the database
-        peaks[name] = _memory_kb("VmHWM:")  # this step's own peak (the step's task process in Airflow)
-        held[name] = _memory_kb("VmRSS:")  # what it left resident for the next step of this one process
+        peaks[name] = memory.kb("VmHWM:")  # this step's own peak (the step's task process in Airflow)
+        held[name] = memory.kb("VmRSS:")  # what it left resident for the next step of this one process
         path_peak = max(path_peak, peaks[name])
     assert outcome["merge"]["merged"], f"nothing merged: {outcome}"
     print(json.dumps({"times": times, "cpu": cpu, "peaks_kb": peaks, "held_kb": held, "peak_kb": path_peak}))
-
-
-def _memory_kb(field: str) -> int:
-    """This process's own resident memory (VmRSS) or peak of it (VmHWM). Not ru_maxrss: Linux keeps
-    that across exec, so a child started by a parent of 750 MB would report 750 MB at least."""
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith(field))
-
-
-def _reset_peak() -> None:
-    """Start VmHWM again from the resident size now, so that each step's peak is its own
-    (Linux >= 4.0); each step runs in its own task process in Airflow, all in this one here."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
 
 
 def real_path(home: Path, url: str, rows: int) -> dict:

@@ -17,7 +17,8 @@ from bench.synthetic import write_ledger_csv, write_ledger_xlsx
 OUT = Path("bench-results")
 
 _MEASURE = """
-import json, resource, sys, time
+import json, sys, time
+from bench.memory import peak_mb
 from pathlib import Path
 mode, path = sys.argv[1], Path(sys.argv[2])
 t = time.perf_counter()
@@ -30,7 +31,7 @@ else:
     from pyarrow import csv
     rows = csv.read_csv(path, read_options=csv.ReadOptions(encoding="gb18030")).num_rows
 print(json.dumps({"rows": rows, "seconds": time.perf_counter() - t,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": peak_mb()}))
 """
 
 

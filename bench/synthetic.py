@@ -19,6 +19,7 @@ def ledger_row(n: int) -> list:
         f"HS-{n:07d}", f"第{n}号问题：道路修缮与停车难", contract.SOURCES[n % 5], contract.THEMES[n % 4],
         DISTRICT, TOWN, UNIT, "市交通局", f"责任人{n % 97}", None, reported,
         reported + dt.timedelta(days=60), status, resolved, "正在推进", f"{n % 500}万元",
+        "是" if n % 50 == 0 else None,
     ]
 
 
