@@ -60,23 +60,3 @@ def test_sqlite_is_set_up_for_concurrent_safe_writes(tmp_path):
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 10_000
     finally:
         engine.dispose()
-
-
-def test_heads_read_from_the_migration_files_are_alembics():
-    script = ScriptDirectory.from_config(warehouse.db.alembic_config())
-    assert warehouse.db.head_revisions() == set(script.get_heads())
-
-
-def test_a_warehouse_at_head_is_checked_without_importing_alembic(tmp_path):
-    """Every task process checks the schema: at head, alembic (0.4-0.8 s to import) stays unloaded."""
-    import subprocess
-    import sys
-
-    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
-    engine = warehouse.connect(url)
-    warehouse.upgrade(engine)
-    engine.dispose()
-    code = ("import sys; from grassroots import warehouse; e = warehouse.connect(sys.argv[1]); "
-            "warehouse.upgrade(e); print('alembic' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code, url], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "False"
